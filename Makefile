@@ -1,0 +1,43 @@
+# hotmem: top-level build.  `make demo` and `make check` are the two commands
+# a newcomer needs (see README.md); both install what they need first.
+SHELL := /bin/bash
+BUILD ?= $(CURDIR)/build
+OUT := $(BUILD)/out
+export HOTMEM_BUILD := $(BUILD)
+
+.PHONY: all deps kernels kernel-vanilla kernel-hotmem hook initramfs check demo bench clean distclean
+
+all: kernels hook initramfs
+
+deps:
+	@tests/tools/deps.sh
+
+# The kernel build script is incremental and cached: always ask it.
+kernel-%: deps
+	@kernel/build-kernel.sh $* $(OUT)/$*
+
+kernels: kernel-vanilla kernel-hotmem
+
+hook: deps
+	@if [ -f oci-hook/Makefile ]; then $(MAKE) -s -C oci-hook; fi
+
+HOOK_BIN = $(if $(wildcard oci-hook/hotmem-hook),$(CURDIR)/oci-hook/hotmem-hook)
+
+initramfs-%: kernel-% hook
+	@tests/vm/mkinitramfs.sh $(OUT)/$*/initramfs.cpio $(OUT)/$* $(HOOK_BIN)
+
+initramfs: initramfs-vanilla initramfs-hotmem
+
+check: deps
+	@tests/tools/check.sh
+
+demo: initramfs-hotmem initramfs-vanilla
+	@tests/tools/demo.sh
+
+clean:
+	rm -rf $(OUT) $(BUILD)/results* $(BUILD)/logs
+	@if [ -f oci-hook/Makefile ]; then $(MAKE) -s -C oci-hook clean; fi
+
+# Also drops the unpacked kernel trees and object directories.
+distclean: clean
+	rm -rf $(BUILD)

@@ -1,0 +1,28 @@
+#!/bin/sh
+# The kernel's own memory-hotplug selftest (tools/testing/selftests/
+# memory-hotplug/mem-on-off-test.sh from the same source tree as this kernel),
+# run against a DIMM plugged for it, with debugfs for its notifier-error part.
+. /hotmem/lib/testlib.sh
+st=/hotmem/selftests/mem-on-off-test.sh
+[ -f "$st" ] || hm_fail "$st missing from the initramfs"
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+before=$(hm_blocks | tr '\n' ' ')
+dev=$(hm_req dimm-add 256) || hm_fail "dimm-add: $dev"
+hm_wait "[ \$(hm_blocks offline | wc -l) -ge 2 ]" 30 || hm_fail "DIMM blocks did not appear"
+new=$(hm_blocks | while read -r n; do case " $before " in *" $n "*) ;; *) echo "$n" ;; esac; done)
+bash "$st"
+rc=$?
+hm_log "mem-on-off-test.sh exit $rc"
+# Give the DIMM back: the selftest leaves every block online.
+for n in $new; do
+	for try in 1 2 3; do
+		[ "$(cat $HM_SYSMEM/memory$n/state)" = offline ] && break
+		echo offline > $HM_SYSMEM/memory$n/state 2>/dev/null || sleep 1
+	done
+done
+hm_req dimm-del "$dev" >/dev/null || hm_log "note: $dev could not be unplugged"
+case $rc in
+0) exit 0 ;;
+4) hm_fail "selftest skipped itself (ksft_skip): it must run here" ;;
+*) hm_fail "mem-on-off-test.sh failed (exit $rc)" ;;
+esac

@@ -1,0 +1,37 @@
+#!/bin/sh
+# The kernel's own memory cgroup selftest (tools/testing/selftests/cgroup/
+# test_memcontrol from the same source tree as this kernel).  Each case is
+# reported on its own.  Cases that cannot pass in this VM are listed, with the
+# reason, in selftest-memcontrol.known (and docs/testing.md): they are
+# reported as SKIP, never as PASS; any other case that does not pass fails.
+. /hotmem/lib/testlib.sh
+st=/hotmem/selftests/test_memcontrol
+known=/hotmem/tests/common/selftest-memcontrol.known
+[ -x "$st" ] || hm_fail "$st missing from the initramfs"
+cd /tmp && "$st" > /tmp/memcontrol.out 2>&1
+rc=$?
+cat /tmp/memcontrol.out
+bad=0
+n=0
+while read -r line; do
+	case $line in
+	"ok "*"# SKIP "*) verdict=SKIP; case_=${line##*# SKIP } ;;
+	"ok "*)           verdict=PASS; case_=${line#ok * } ;;
+	"not ok "*)       verdict=FAIL; case_=${line#not ok * } ;;
+	*) continue ;;
+	esac
+	n=$((n + 1))
+	why=$(awk -v c="$case_" '$1 == c { $1 = ""; sub(/^ /, ""); print }' "$known")
+	if [ "$verdict" != PASS ] && [ -n "$why" ]; then
+		echo "@@HM RESULT selftest/test_memcontrol/$case_ SKIP $why"
+	elif [ "$verdict" = SKIP ]; then
+		echo "@@HM RESULT selftest/test_memcontrol/$case_ FAIL skipped itself, and is not a known case"
+		bad=1
+	else
+		echo "@@HM RESULT selftest/test_memcontrol/$case_ $verdict"
+		[ "$verdict" = PASS ] || bad=1
+	fi
+done < /tmp/memcontrol.out
+[ "$n" -gt 0 ] || hm_fail "test_memcontrol ran no case (exit $rc)"
+[ "$bad" = 0 ] || hm_fail "unexpected test_memcontrol results"
+exit 0

@@ -1,0 +1,79 @@
+# Sourced by guest tests: small helpers shared by every suite.
+# Tests exit 0 (pass), 1 (fail) or 77 (skip, after `echo "SKIP: why"`).
+
+HM_SYSMEM=/sys/devices/system/memory
+HM_CGROOT=/sys/fs/cgroup
+
+hm_fail() { echo "FAIL: $*"; exit 1; }
+hm_skip() { echo "SKIP: $*"; exit 77; }
+hm_log()  { echo "# $*"; }
+
+# hm_req CMD ARGS...: ask the host side (tests/vm/run-vm.py) to act on the VM
+# through QEMU's monitor, over the second serial port.  Prints the answer's
+# payload; returns non-zero when the host reports an error.
+#   dimm-add MiB     plug a pc-dimm; prints its id
+#   dimm-del ID      unplug it (its blocks must be offline)
+#   vmem-resize MiB  set virtio-mem requested-size and wait for the guest
+#   vmem-size        print the virtio-mem plugged size in bytes
+hm_req() {
+	(
+		flock 8
+		seq=$(( $(cat /run/hm-req.seq 2>/dev/null || echo 0) + 1 ))
+		echo "$seq" > /run/hm-req.seq
+		exec 9<>/dev/ttyS1
+		printf '@@REQ %s %s\n' "$seq" "$*" >&9
+		while read -r tag id status payload <&9; do
+			[ "$tag" = "@@REP" ] && [ "$id" = "$seq" ] || continue
+			echo "$payload"
+			[ "$status" = OK ]
+			exit $?
+		done
+		exit 1
+	) 8>/run/hm-req.lock
+}
+
+hm_block_size() { printf '%d\n' "0x$(cat $HM_SYSMEM/block_size_bytes)"; }
+
+# Memory block ids, one per line, optionally only those in state $1.
+hm_blocks() {
+	for d in $HM_SYSMEM/memory[0-9]*; do
+		[ -z "$1" ] || [ "$(cat "$d/state")" = "$1" ] || continue
+		echo "${d##*/memory}"
+	done | sort -n
+}
+hm_offline_blocks() { hm_blocks offline; }
+
+# hm_wait COND_CMD [SECONDS]: poll until a command succeeds.
+hm_wait() {
+	i=0
+	while ! eval "$1" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -le $(( ${2:-30} * 10 )) ] || return 1
+		sleep 0.1
+	done
+}
+
+hm_vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+hm_meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# hm_bundle DIR ARGS...: make an OCI bundle at DIR running ARGS in the busybox
+# rootfs, with `crun spec`'s defaults (namespaces incl. ipc and net) and no
+# terminal.  Further changes: hm_bundle_set DIR JQ-EXPR.
+hm_bundle() {
+	dir=$1; shift
+	mkdir -p "$dir"
+	(cd "$dir" && crun spec) || return 1
+	args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
+	hm_bundle_set "$dir" ".process.terminal = false | .process.args = $args |
+		.root.path = \"/hotmem/rootfs\" | .root.readonly = true"
+}
+hm_bundle_set() {
+	jq "$2" "$1/config.json" > "$1/config.json.new" && mv "$1/config.json.new" "$1/config.json"
+}
+
+# The cgroup v2 directory of a running container (from its init pid, as the
+# hook finds it: /proc/<pid>/cgroup's 0:: line under the cgroup2 mount).
+hm_container_cgroup() {
+	pid=$(crun state "$1" | jq -r .pid) || return 1
+	echo "$HM_CGROOT$(sed -n 's/^0:://p' /proc/"$pid"/cgroup)"
+}

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Build the test VM's initramfs (an uncompressed newc cpio).
+#
+#   tests/vm/mkinitramfs.sh OUT.cpio KERNEL_OUTDIR [HOOK_BINARY]
+#
+# Contents: static busybox, bash, crun, jq and the hook with their shared
+# libraries; the guest init and test library; every guest test suite
+# (tests/guest/<suite>/); the guest programs (tests/guest/src/*.c, built
+# static); the selftests built with the kernel in KERNEL_OUTDIR; a busybox
+# root file system for containers at /hotmem/rootfs.
+set -euo pipefail
+
+out=${1:?usage: mkinitramfs.sh OUT.cpio KERNEL_OUTDIR [HOOK_BINARY]}
+kdir=${2:?usage: mkinitramfs.sh OUT.cpio KERNEL_OUTDIR [HOOK_BINARY]}
+hook=${3:-}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${HOTMEM_BUILD:-$top/build}
+stage=$(mktemp -d "$build/initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
+
+# copy_elf BIN DEST: a dynamically linked program and every library it loads.
+copy_elf() {
+	install -D -m 0755 "$1" "$stage$2"
+	ldd "$1" 2>/dev/null | grep -oE '/[^ ]+' | while read -r lib; do
+		[ -e "$stage$lib" ] || install -D -m 0755 "$lib" "$stage$lib"
+	done
+}
+
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,usr/lib,usr/lib64,etc,proc,sys,dev,run,tmp,root}
+mkdir -p "$stage"/hotmem/{bin,lib,tests,selftests,rootfs/bin}
+ln -s usr/lib "$stage/lib" 2>/dev/null || true
+ln -s usr/lib64 "$stage/lib64" 2>/dev/null || true
+
+install -m 0755 /bin/busybox "$stage/bin/busybox"
+ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || die "/bin/busybox is not static (install busybox-static)"
+copy_elf /bin/bash /bin/bash
+copy_elf /usr/bin/crun /usr/bin/crun
+copy_elf /usr/bin/jq /usr/bin/jq
+if [ -n "$hook" ]; then
+	copy_elf "$hook" /usr/sbin/hotmem-hook
+	[ -f "$top/oci-hook/hotmem.conf" ] && install -D -m 0644 "$top/oci-hook/hotmem.conf" "$stage/etc/hotmem/hotmem.conf"
+fi
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"
+
+install -m 0755 "$top/tests/vm/guest/init" "$stage/init"
+install -m 0755 "$top/tests/vm/guest/run-suites.sh" "$stage/hotmem/lib/run-suites.sh"
+install -m 0644 "$top/tests/vm/guest/testlib.sh" "$stage/hotmem/lib/testlib.sh"
+
+# Guest test suites: every directory of tests/guest but the sources.
+for d in "$top"/tests/guest/*/; do
+	suite=$(basename "$d")
+	case $suite in src) continue ;; esac
+	mkdir -p "$stage/hotmem/tests/$suite"
+	for f in "$d"*; do
+		[ -f "$f" ] || continue
+		if [ -x "$f" ]; then
+			install -m 0755 "$f" "$stage/hotmem/tests/$suite/"
+		else
+			install -m 0644 "$f" "$stage/hotmem/tests/$suite/"
+		fi
+	done
+done
+
+# Guest programs, static so they also run inside containers.
+for c in "$top"/tests/guest/src/*.c; do
+	[ -f "$c" ] || continue
+	prog=$(basename "$c" .c)
+	gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o "$stage/hotmem/bin/$prog" "$c" \
+		|| die "guest program $prog does not build"
+	install -m 0755 "$stage/hotmem/bin/$prog" "$stage/hotmem/rootfs/bin/$prog"
+done
+
+# Selftests of the same source tree as the kernel.
+[ -d "$kdir/selftests" ] && cp -a "$kdir/selftests/." "$stage/hotmem/selftests/"
+
+# Container root file system: busybox and its applets.
+install -m 0755 /bin/busybox "$stage/hotmem/rootfs/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$stage/hotmem/rootfs/bin/$applet" ] || ln -s busybox "$stage/hotmem/rootfs/bin/$applet"
+done
+mkdir -p "$stage"/hotmem/rootfs/{proc,sys,dev,tmp,etc,run}
+cp "$stage/etc/passwd" "$stage/etc/group" "$stage/hotmem/rootfs/etc/"
+
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "mkinitramfs: $out ($(du -h "$out" | cut -f1))" >&2
