@@ -5,7 +5,8 @@ BUILD ?= $(CURDIR)/build
 OUT := $(BUILD)/out
 export HOTMEM_BUILD := $(BUILD)
 
-.PHONY: all deps kernels kernel-vanilla kernel-hotmem hook initramfs check demo bench clean distclean
+.PHONY: all deps kernels hook initramfs check demo bench clean distclean FORCE
+FORCE:
 
 all: kernels hook initramfs
 
@@ -13,7 +14,7 @@ deps:
 	@tests/tools/deps.sh
 
 # The kernel build script is incremental and cached: always ask it.
-kernel-%: deps
+kernel-%: deps FORCE
 	@kernel/build-kernel.sh $* $(OUT)/$*
 
 kernels: kernel-vanilla kernel-hotmem
@@ -23,7 +24,7 @@ hook: deps
 
 HOOK_BIN = $(if $(wildcard oci-hook/hotmem-hook),$(CURDIR)/oci-hook/hotmem-hook)
 
-initramfs-%: kernel-% hook
+initramfs-%: kernel-% hook FORCE
 	@tests/vm/mkinitramfs.sh $(OUT)/$*/initramfs.cpio $(OUT)/$* $(HOOK_BIN)
 
 initramfs: initramfs-vanilla initramfs-hotmem
@@ -41,3 +42,6 @@ clean:
 # Also drops the unpacked kernel trees and object directories.
 distclean: clean
 	rm -rf $(BUILD)
+
+bench: initramfs-hotmem initramfs-vanilla
+	@tests/tools/bench.sh

@@ -34,14 +34,22 @@ ln -s usr/lib "$stage/lib" 2>/dev/null || true
 ln -s usr/lib64 "$stage/lib64" 2>/dev/null || true
 
 install -m 0755 /bin/busybox "$stage/bin/busybox"
-ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || die "/bin/busybox is not static (install busybox-static)"
+case $(ldd /bin/busybox 2>&1 || true) in
+*"not a dynamic"*) ;;
+*) die "/bin/busybox is not static (install busybox-static)" ;;
+esac
 copy_elf /bin/bash /bin/bash
 copy_elf /usr/bin/crun /usr/bin/crun
 copy_elf /usr/bin/jq /usr/bin/jq
+# busybox-static has neither flock nor mountpoint: take util-linux's.
+copy_elf /usr/bin/flock /usr/bin/flock
+copy_elf /usr/bin/mountpoint /usr/bin/mountpoint
 if [ -n "$hook" ]; then
 	copy_elf "$hook" /usr/sbin/hotmem-hook
 	[ -f "$top/oci-hook/hotmem.conf" ] && install -D -m 0644 "$top/oci-hook/hotmem.conf" "$stage/etc/hotmem/hotmem.conf"
 fi
+# For debugging by hand: HOTMEM_EXTRA_BINS="/usr/bin/strace ..." adds programs.
+for b in ${HOTMEM_EXTRA_BINS:-}; do copy_elf "$b" "$b"; done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$stage/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"
 

@@ -35,13 +35,18 @@ class QMPError(Exception):
 
 
 class QMP:
-    """A minimal QMP client: commands in order, events kept in a queue."""
+    """A minimal QMP client.
+
+    A reader thread sorts what QEMU sends into command replies (in order) and
+    asynchronous events, so a command never consumes an event and waiting for
+    an event never blocks a command.
+    """
 
     def __init__(self, path, timeout=30):
         deadline = time.monotonic() + timeout
         while True:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 self.sock.connect(path)
                 break
             except OSError:
@@ -49,53 +54,56 @@ class QMP:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        self.file = self.sock.makefile("rwb", buffering=0)
+        self.file = self.sock.makefile("rb", buffering=0)
+        self.replies = queue.Queue()
         self.events = []
-        self.lock = threading.Lock()
-        self._read()  # greeting
+        self.cond = threading.Condition()
+        self.cmd_lock = threading.Lock()
+        greeting = self.file.readline()
+        if not greeting:
+            raise QMPError("QMP closed before its greeting")
+        threading.Thread(target=self._reader, daemon=True).start()
         self.cmd("qmp_capabilities")
 
-    def _read(self):
-        line = self.file.readline()
-        if not line:
-            raise QMPError("QMP connection closed")
-        return json.loads(line)
+    def _reader(self):
+        for line in self.file:
+            msg = json.loads(line)
+            if "event" in msg:
+                with self.cond:
+                    self.events.append(msg)
+                    self.cond.notify_all()
+            else:
+                self.replies.put(msg)
+        self.replies.put(None)
 
-    def cmd(self, name, **args):
-        with self.lock:
+    def cmd(self, name, timeout=60, **args):
+        with self.cmd_lock:
             msg = {"execute": name}
             if args:
                 msg["arguments"] = args
-            self.file.write(json.dumps(msg).encode() + b"\n")
-            while True:
-                reply = self._read()
-                if "event" in reply:
-                    self.events.append(reply)
-                    continue
-                if "error" in reply:
-                    raise QMPError(f"{name}: {reply['error'].get('desc', reply['error'])}")
-                return reply.get("return")
+            self.sock.sendall(json.dumps(msg).encode() + b"\n")
+            try:
+                reply = self.replies.get(timeout=timeout)
+            except queue.Empty:
+                raise QMPError(f"{name}: no reply in {timeout}s") from None
+            if reply is None:
+                raise QMPError(f"{name}: QMP connection closed")
+            if "error" in reply:
+                raise QMPError(f"{name}: {reply['error'].get('desc', reply['error'])}")
+            return reply.get("return")
 
     def wait_event(self, name, match, timeout):
-        """Wait for an event NAME whose data satisfies MATCH."""
+        """Wait for (and consume) an event NAME whose data satisfies MATCH."""
         deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
+        with self.cond:
+            while True:
                 for i, ev in enumerate(self.events):
                     if ev["event"] == name and match(ev.get("data", {})):
-                        del self.events[i]
-                        return ev
-                self.sock.settimeout(max(0.05, min(0.5, deadline - time.monotonic())))
-                try:
-                    ev = self._read()
-                    if "event" in ev:
-                        self.events.append(ev)
-                except (socket.timeout, TimeoutError):
-                    pass
-                finally:
-                    self.sock.settimeout(None)
-            if time.monotonic() > deadline:
-                return None
+                        return self.events.pop(i)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
 
 
 class Host:

@@ -10,6 +10,10 @@ before=$(hm_blocks | tr '\n' ' ')
 dev=$(hm_req dimm-add 256) || hm_fail "dimm-add: $dev"
 hm_wait "[ \$(hm_blocks offline | wc -l) -ge 2 ]" 30 || hm_fail "DIMM blocks did not appear"
 new=$(hm_blocks | while read -r n; do case " $before " in *" $n "*) ;; *) echo "$n" ;; esac; done)
+# Online the DIMM movable first: the selftest re-onlines what it offlines
+# with plain "online", which then stays in ZONE_MOVABLE, so the DIMM can be
+# offlined and unplugged again afterwards.
+for n in $new; do echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online_movable memory$n"; done
 bash "$st"
 rc=$?
 hm_log "mem-on-off-test.sh exit $rc"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hm-alloc MIB [HOLD_SECONDS]: fault MIB MiB of anonymous memory, print
- * "ready" and keep it until HOLD_SECONDS pass (default: until killed).
+ * "ready fault_ns=<time the faults took>" and keep the memory until
+ * HOLD_SECONDS pass (default: until killed).
  * Used by the guest tests to put a known amount of user memory in a cgroup.
  */
 #include <errno.h>
@@ -9,7 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 int main(int argc, char **argv)
 {
@@ -34,10 +44,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	long page = sysconf(_SC_PAGESIZE);
+	long long t0 = now_ns();
 
 	for (size_t off = 0; off < len; off += (size_t)page)
 		p[off] = 1;
-	printf("ready\n");
+	printf("ready fault_ns=%lld\n", now_ns() - t0);
 	fflush(stdout);
 	if (hold < 0)
 		for (;;)

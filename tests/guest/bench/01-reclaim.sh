@@ -1,0 +1,92 @@
+#!/bin/sh
+# Benchmark: reclaiming hot-plugged memory while neighbours still run.
+#
+# 1 GiB of virtio-mem memory is plugged (8 blocks).  Six processes, each in
+# its own cgroup, fault 100 MiB at once; three exit; the memory of the three
+# is reclaimed:
+#   hotmem kernel:  each cgroup has one bound block; the three blocks of the
+#                   exited cgroups are released with `-N` (one write each);
+#   vanilla kernel: the 8 blocks are online_movable; 3 blocks are offlined.
+# Reference on both: offlining 3 never-used blocks.  All times are measured
+# in this VM; the host compares ratios (tests/tools/bench.sh), never seconds.
+# Output: "BENCH <key> <value>" lines.
+. /hotmem/lib/testlib.sh
+bench() { echo "BENCH $1 $2"; }
+ns_of() { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
+
+before=$(hm_blocks | tr '\n' ' ')
+hm_req vmem-resize 1024 > /dev/null || hm_fail "virtio-mem did not grow to 1 GiB"
+blocks=$(hm_blocks | while read -r n; do case " $before " in *" $n "*) ;; *) echo "$n" ;; esac; done | tr '\n' ' ')
+set -- $blocks
+[ $# = 8 ] || hm_fail "expected 8 new blocks, got: $blocks"
+hotmem=0
+mkdir -p $HM_CGROOT/hm-bench-probe && [ -e $HM_CGROOT/hm-bench-probe/memory.hotplug ] && hotmem=1
+rmdir $HM_CGROOT/hm-bench-probe
+bench kernel "$( [ $hotmem = 1 ] && echo hotmem || echo vanilla )"
+
+# --- reference: offline 3 never-used blocks --------------------------------
+for n in $1 $2 $3; do echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"; done
+m0=$(hm_vmstat pgmigrate_success)
+r=$(hm-timed-write $HM_SYSMEM/memory$1/state offline $HM_SYSMEM/memory$2/state offline \
+	$HM_SYSMEM/memory$3/state offline) || hm_fail "reference offline: $r"
+bench empty_offline_ns "$(echo "$r" | ns_of)"
+bench empty_offline_migrated $(( $(hm_vmstat pgmigrate_success) - m0 ))
+
+# --- six functions fault 100 MiB each at once ------------------------------
+i=0
+for n in "$@"; do
+	i=$((i + 1)); [ $i -le 6 ] || break
+	cg=$HM_CGROOT/hm-bench-$i
+	mkdir -p "$cg"
+	if [ $hotmem = 1 ]; then
+		echo "+$n" > "$cg/memory.hotplug" || hm_fail "bind memory$n to $cg"
+		eval "blk$i=$n"
+	fi
+done
+if [ $hotmem = 0 ]; then
+	for n in "$@"; do echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"; done
+fi
+for i in 1 2 3 4 5 6; do
+	sh -c "echo \$\$ > $HM_CGROOT/hm-bench-$i/cgroup.procs && exec hm-alloc 100" > /tmp/bench-$i.out 2>&1 &
+	eval "pid$i=$!"
+done
+for i in 1 2 3 4 5 6; do
+	hm_wait "grep -q ready /tmp/bench-$i.out" 300 || hm_fail "function $i did not fault its 100 MiB: $(cat /tmp/bench-$i.out)"
+done
+for i in 1 2 3; do eval "kill \$pid$i"; done
+for i in 1 2 3; do eval "wait \$pid$i"; done
+for i in 1 2 3; do rmdir $HM_CGROOT/hm-bench-$i 2>/dev/null || true; done
+
+# --- reclaim the memory of the three ---------------------------------------
+m0=$(hm_vmstat pgmigrate_success)
+if [ $hotmem = 1 ]; then
+	# The cgroups are gone (as with crun at poststop): their blocks are
+	# orphans, released by offlining them.
+	r=$(hm-timed-write $HM_SYSMEM/memory$blk1/state offline $HM_SYSMEM/memory$blk2/state offline \
+		$HM_SYSMEM/memory$blk3/state offline) || hm_fail "hotmem release: $r"
+else
+	r=$(hm-timed-write $HM_SYSMEM/memory$8/state offline $HM_SYSMEM/memory$7/state offline \
+		$HM_SYSMEM/memory$6/state offline) || hm_fail "vanilla offline: $r"
+fi
+bench reclaim_ns "$(echo "$r" | ns_of)"
+bench reclaim_migrated $(( $(hm_vmstat pgmigrate_success) - m0 ))
+
+for i in 4 5 6; do eval "kill \$pid$i"; done
+wait
+
+# --- page-fault throughput, bound vs unbound cgroup (hotmem only) ------------
+# Five alternating runs each of faulting 100 MiB; the median time counts.
+if [ $hotmem = 1 ]; then
+	b=$HM_CGROOT/hm-bench-bound u=$HM_CGROOT/hm-bench-unbound
+	mkdir -p $b $u
+	echo "+$7" > $b/memory.hotplug || hm_fail "bind memory$7"
+	for run in 1 2 3 4 5; do
+		for cg in $b $u; do
+			sh -c "echo \$\$ > $cg/cgroup.procs && exec hm-alloc 100 0" | ns_of >> /tmp/$(basename $cg).times
+		done
+	done
+	median() { sort -n "$1" | sed -n 3p; }
+	bench fault_bound_ns "$(median /tmp/hm-bench-bound.times)"
+	bench fault_unbound_ns "$(median /tmp/hm-bench-unbound.times)"
+fi
+exit 0
