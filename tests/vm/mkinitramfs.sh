@@ -52,6 +52,8 @@ fi
 for b in ${HOTMEM_EXTRA_BINS:-}; do copy_elf "$b" "$b"; done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$stage/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"
+# test_memcontrol's test_memcg_sock resolves "localhost" (glibc's built-in files NSS)
+printf '127.0.0.1 localhost\n::1 localhost\n' > "$stage/etc/hosts"
 
 install -m 0755 "$top/tests/vm/guest/init" "$stage/init"
 install -m 0755 "$top/tests/vm/guest/run-suites.sh" "$stage/hotmem/lib/run-suites.sh"

@@ -242,6 +242,9 @@ def main():
                 return
             print(f"  {args.name}| {line}", flush=True)
 
+    for f in (args.kernel, args.initrd):
+        if not os.path.isfile(f):
+            sys.exit(f"run-vm: {f}: not a file")
     results = []
     qemu = subprocess.Popen(qemu_cmdline(args, tmp), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -257,8 +260,17 @@ def main():
                                    (qemu.stdout.read().decode(errors="replace")
                                     if qemu.poll() is not None else "timeout"))
             time.sleep(0.05)
-        req = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        req.connect(f"{tmp}/req.sock")
+        # QEMU creates the socket file before it listens on it: retry.
+        while True:
+            req = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                req.connect(f"{tmp}/req.sock")
+                break
+            except ConnectionRefusedError:
+                req.close()
+                if time.monotonic() > deadline or qemu.poll() is not None:
+                    raise
+                time.sleep(0.05)
         qmp = QMP(f"{tmp}/qmp.sock")
         host = Host(qmp, log)
         threading.Thread(target=serve_requests, args=(req, host, log), daemon=True).start()

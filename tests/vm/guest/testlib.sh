@@ -3,6 +3,8 @@
 
 HM_SYSMEM=/sys/devices/system/memory
 HM_CGROOT=/sys/fs/cgroup
+# Output files of processes started in bound cgroups (ramfs: never pooled).
+HM_OUT=/hmout
 
 hm_fail() { echo "FAIL: $*"; exit 1; }
 hm_skip() { echo "SKIP: $*"; exit 77; }
@@ -76,4 +78,62 @@ hm_bundle_set() {
 hm_container_cgroup() {
 	pid=$(crun state "$1" | jq -r .pid) || return 1
 	echo "$HM_CGROOT$(sed -n 's/^0:://p' /proc/"$pid"/cgroup)"
+}
+
+# hm_new_blocks BEFORE: block ids that are not in the list BEFORE.
+hm_new_blocks() {
+	hm_blocks | while read -r n; do
+		case " $1 " in *" $n "*) ;; *) echo "$n" ;; esac
+	done | tr '\n' ' '
+}
+
+# hm_plug_dimm MiB: plug a DIMM and wait for its offline blocks; sets
+# HM_DIMM (the device id) and HM_NEW (its block ids).
+hm_plug_dimm() {
+	_before=$(hm_blocks | tr '\n' ' ')
+	HM_DIMM=$(hm_req dimm-add "$1") || return 1
+	_want=$(( ($1 << 20) / $(hm_block_size) ))
+	hm_wait "[ \$(hm_new_blocks \"$_before\" | wc -w) -ge $_want ]" 30 || return 1
+	HM_NEW=$(hm_new_blocks "$_before")
+}
+
+# hm_unplug_dimm ID BLOCKS...: offline what is still online, then unplug.
+hm_unplug_dimm() {
+	_dev=$1; shift
+	for _n in "$@"; do
+		[ "$(cat $HM_SYSMEM/memory$_n/state 2>/dev/null)" = online ] &&
+			echo offline > $HM_SYSMEM/memory$_n/state
+	done
+	hm_req dimm-del "$_dev" >/dev/null
+}
+
+# hm_block_pfns N: the first and one-past-last pfn of memory block N.
+hm_block_pfns() {
+	_pages=$(( $(hm_block_size) / 4096 ))
+	echo "$(( $1 * _pages )) $(( ($1 + 1) * _pages ))"
+}
+
+# hm_try FILE DATA: write DATA to FILE with one write(2); prints "ok" or the
+# errno name (EBUSY, EINVAL, ...).
+hm_try() {
+	_r=$(hm-timed-write "$1" "$2")
+	case $_r in
+	ok*) echo ok ;;
+	error*) echo "$_r" | cut -d' ' -f3 ;;
+	esac
+}
+
+# hm_expect ERRNO FILE DATA: the write must fail with ERRNO (or "ok").
+hm_expect() {
+	_got=$(hm_try "$2" "$3")
+	[ "$_got" = "$1" ] || hm_fail "writing '$3' to $2: got $_got, expected $1"
+	hm_log "'$3' > ${2#$HM_CGROOT/} -> $_got"
+}
+
+hm_cg_stat() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
+
+# hm_start_in CGROUP OUTFILE CMD...: run CMD in CGROUP in the background.
+hm_start_in() {
+	_cg=$1 _out=$2; shift 2
+	sh -c "echo \$\$ > $_cg/cgroup.procs && exec \"\$@\"" sh "$@" > "$_out" 2>&1 &
 }
