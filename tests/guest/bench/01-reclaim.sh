@@ -47,11 +47,11 @@ if [ $hotmem = 0 ]; then
 	for n in "$@"; do echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"; done
 fi
 for i in 1 2 3 4 5 6; do
-	sh -c "echo \$\$ > $HM_CGROOT/hm-bench-$i/cgroup.procs && exec hm-alloc 100" > /tmp/bench-$i.out 2>&1 &
+	sh -c "echo \$\$ > $HM_CGROOT/hm-bench-$i/cgroup.procs && exec hm-alloc 100" > $HM_OUT/bench-$i.out 2>&1 &
 	eval "pid$i=$!"
 done
 for i in 1 2 3 4 5 6; do
-	hm_wait "grep -q ready /tmp/bench-$i.out" 300 || hm_fail "function $i did not fault its 100 MiB: $(cat /tmp/bench-$i.out)"
+	hm_wait "grep -q ready $HM_OUT/bench-$i.out" 300 || hm_fail "function $i did not fault its 100 MiB: $(cat $HM_OUT/bench-$i.out)"
 done
 for i in 1 2 3; do eval "kill \$pid$i"; done
 for i in 1 2 3; do eval "wait \$pid$i"; done
