@@ -20,9 +20,9 @@ kernel-%: deps FORCE
 kernels: kernel-vanilla kernel-hotmem
 
 hook: deps
-	@if [ -f oci-hook/Makefile ]; then $(MAKE) -s -C oci-hook; fi
+	@$(MAKE) -s -C oci-hook
 
-HOOK_BIN = $(if $(wildcard oci-hook/hotmem-hook),$(CURDIR)/oci-hook/hotmem-hook)
+HOOK_BIN = $(CURDIR)/oci-hook/build/hotmem-hook
 
 initramfs-%: kernel-% hook FORCE
 	@tests/vm/mkinitramfs.sh $(OUT)/$*/initramfs.cpio $(OUT)/$* $(HOOK_BIN)

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The container's cgroup: the "0::" line of /proc/<pid>/cgroup (cgroup v2)
+ * under the cgroup2 mount.  Never rebuilt from a runtime's naming rules. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hotmem.h"
+
+int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct hm_error *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_free char *text = NULL;
+	cleanup_free char *dir = NULL;
+	char *line, *save = NULL;
+
+	*rel = NULL;
+	if (pid <= 0)
+		return hm_fail(err, HM_EXIT_PROCESS, ESRCH,
+			       "state has no container pid (pid %lld): wrong stage for this hook", pid);
+	dir = hm_strdup_printf("%s/%lld", p->proc, pid);
+	path = hm_strdup_printf("%s/%lld/cgroup", p->proc, pid);
+	if (!dir || !path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (!hm_path_exists(dir))
+		return hm_fail(err, HM_EXIT_PROCESS, ESRCH, "container pid %lld is not running", pid);
+	if (hm_read_file(path, 64 * 1024, &text, NULL, err) < 0) {
+		err->code = HM_EXIT_PROCESS;
+		if (err->errnum == ENOENT)
+			err->errnum = ESRCH;
+		return hm_wrap(err, "container pid %lld", pid);
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line += 3;
+		if (line[0] != '/')
+			return hm_fail(err, HM_EXIT_PROCESS, EINVAL,
+				       "pid %lld: cgroup '%.64s' is outside this cgroup namespace", pid, line);
+		if (strcmp(line, "/") == 0)
+			return hm_fail(err, HM_EXIT_PROCESS, EPERM,
+				       "container pid %lld is in the root cgroup", pid);
+		if (strstr(line, "/../") || strlen(line) >= 1000 ||
+		    (strlen(line) >= 3 && strcmp(line + strlen(line) - 3, "/..") == 0))
+			return hm_fail(err, HM_EXIT_PROCESS, EINVAL, "pid %lld: odd cgroup path", pid);
+		/* " (deleted)" when the cgroup is gone already */
+		if (strstr(line, " (deleted)"))
+			return hm_fail(err, HM_EXIT_PROCESS, ENOENT,
+				       "container pid %lld: its cgroup was removed", pid);
+		*rel = strdup(line);
+		if (!*rel)
+			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+		return 0;
+	}
+	return hm_fail(err, HM_EXIT_KERNEL, ENOENT,
+		       "container pid %lld has no cgroup v2 (0::) entry", pid);
+}
+
+char *hm_cgroup_dir(const struct hm_paths *p, const char *rel)
+{
+	return hm_strdup_printf("%s%s", p->cgroup, rel);
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The create stage: claim offline hot-plugged blocks for a container and
+ * bind them to its cgroup.  The caller holds the ledger lock, so hooks of
+ * containers created at the same moment never pick the same block.
+ *
+ * Order, each step recorded before it is done (gc finishes or undoes it):
+ *   1. record "claiming" with the chosen blocks
+ *   2. one write "+a +b ..." to <cgroup>/memory.hotplug (all or nothing)
+ *   3. the pool policy, if configured
+ *   4. record "bound"
+ * Any failure after 1 undoes what was done before returning the error.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hotmem.h"
+
+static bool block_free(const struct hm_ctx *c, const struct hm_block *b)
+{
+	if (strcmp(b->state, "offline") != 0 || b->owner != HM_OWNER_UNBOUND)
+		return false;
+	if (c->cfg.block_min >= 0 && b->id < c->cfg.block_min)
+		return false;
+	if (c->cfg.block_max >= 0 && b->id > c->cfg.block_max)
+		return false;
+	return true;
+}
+
+/*
+ * Every block some record names: the kernel shows such a block offline and
+ * unbound between a crashed hook's step 1 and its gc, and it is not free.
+ * A record that cannot be read counts as naming nothing here; gc moves it
+ * aside and sweeps its blocks as orphans.
+ */
+static int ledger_blocks(struct hm_ctx *c, bool **named, size_t n, struct hm_error *err)
+{
+	struct hm_record *r = calloc(1, sizeof(*r));
+	char **ids = NULL;
+	size_t nids = 0;
+	struct hm_error ignored;
+
+	*named = calloc(n + 1, sizeof(**named));
+	if (!r || !*named) {
+		free(r);
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	}
+	if (hm_ledger_ids(&c->ledger, &ids, &nids, err) < 0) {
+		free(r);
+		return -1;
+	}
+	for (size_t i = 0; i < nids; i++) {
+		if (hm_ledger_get(&c->ledger, ids[i], r, &ignored) != 0)
+			continue;
+		for (size_t j = 0; j < r->nblocks; j++)
+			if (r->blocks[j] >= 0 && (size_t)r->blocks[j] < n)
+				(*named)[r->blocks[j]] = true;
+	}
+	hm_ids_free(ids, nids);
+	free(r);
+	return 0;
+}
+
+/* Pick up to @want free blocks into @r; *avail: how many are free. */
+static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
+		       struct hm_error *err)
+{
+	cleanup_free struct hm_block *blocks = NULL;
+	cleanup_free bool *named = NULL;
+	size_t n, maxid;
+
+	if (hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
+		return -1;
+	maxid = n ? (size_t)blocks[n - 1].id + 1 : 0;
+	if (ledger_blocks(c, &named, maxid, err) < 0)
+		return -1;
+	*avail = 0;
+	r->nblocks = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!blocks[i].has_owner_file)
+			return hm_fail(err, HM_EXIT_KERNEL, ENOTSUP,
+				       "this kernel has no memory.hotplug (no %s/devices/system/memory/memory%ld/hotplug_owner)",
+				       c->paths.sysfs, blocks[i].id);
+		if (!block_free(c, &blocks[i]) || named[blocks[i].id])
+			continue;
+		(*avail)++;
+		if (r->nblocks < want)
+			r->blocks[r->nblocks++] = blocks[i].id;
+	}
+	return 0;
+}
+
+static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
+			   uint64_t bytes, struct hm_error *err)
+{
+	uint64_t deadline;
+
+	if (pick_blocks(c, r, want, avail, err) < 0)
+		return -1;
+	if (r->nblocks == want || !hm_provider_available())
+		return 0;
+	hm_log("%zu of %zu blocks available: asking the provider to grow", *avail, want);
+	if (hm_provider_run("grow", bytes, r->id, err) < 0)
+		return -1;
+	deadline = hm_now_ns() + (uint64_t)c->cfg.provider_timeout_ms * 1000000u;
+	while (hm_now_ns() < deadline) {
+		if (pick_blocks(c, r, want, avail, err) < 0)
+			return -1;
+		if (r->nblocks == want)
+			return 0;
+		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
+	}
+	return 0;
+}
+
+static int write_cgroup_file(struct hm_ctx *c, const char *cgroup, const char *file,
+			     const char *data, struct hm_error *err)
+{
+	cleanup_free char *dir = hm_cgroup_dir(&c->paths, cgroup);
+	cleanup_free char *path = dir ? hm_strdup_printf("%s/%s", dir, file) : NULL;
+
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	return hm_write_once(path, data, err);
+}
+
+/* Undo after a failure: the original error in @err is what we report. */
+static void undo_claim(struct hm_ctx *c, struct hm_record *r)
+{
+	struct hm_error e2;
+
+	if (hm_release_record(c, r, true, &e2) != 0)
+		hm_log("undo: %s (left for gc)", e2.msg);
+}
+
+static char *bind_tokens(const struct hm_record *r)
+{
+	size_t size = r->nblocks * 24 + 1, off = 0;
+	char *buf = malloc(size);
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->nblocks; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s+%ld", i ? " " : "", r->blocks[i]);
+	return buf;
+}
+
+/* The series adds memory.hotplug to every non-root memory cgroup. */
+static int kernel_check(struct hm_ctx *c, const char *cgroup, struct hm_error *err)
+{
+	cleanup_free char *dir = hm_cgroup_dir(&c->paths, cgroup);
+	cleanup_free char *path = dir ? hm_strdup_printf("%s/memory.hotplug", dir) : NULL;
+
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (!hm_path_exists(path))
+		return hm_fail(err, HM_EXIT_KERNEL, ENOTSUP,
+			       "no %s: the kernel lacks memory.hotplug or the memory controller is off there",
+			       path);
+	return 0;
+}
+
+int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct hm_error *err)
+{
+	cleanup_free struct hm_record *r = calloc(1, sizeof(*r));
+	cleanup_free char *cgroup = NULL;
+	cleanup_free char *tokens = NULL;
+	uint64_t bs, t0 = hm_now_ns();
+	size_t want, avail = 0;
+	int ret;
+
+	if (!r)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_cgroup_of_pid(&c->paths, st->pid, &cgroup, err) < 0)
+		return -1;
+	if (kernel_check(c, cgroup, err) < 0)
+		return -1;
+	if (hm_block_size(&c->paths, &bs, err) < 0)
+		return -1;
+	want = (size_t)hm_blocks_for(bytes, bs);
+	if (want > HM_LEDGER_MAX_BLOCKS)
+		return hm_fail(err, HM_EXIT_NOMEM, E2BIG, "%llu bytes is %zu blocks, above the limit of %d",
+			       (unsigned long long)bytes, want, HM_LEDGER_MAX_BLOCKS);
+
+	/* Same container again (prestart and createRuntime both configured). */
+	ret = hm_ledger_get(&c->ledger, st->id, r, err);
+	if (ret < 0)
+		return -1;
+	if (ret == 0) {
+		if (r->state == HM_REC_BOUND && r->pid == st->pid && strcmp(r->cgroup, cgroup) == 0) {
+			hm_log("already bound: %zu blocks", r->nblocks);
+			return 0;
+		}
+		return hm_fail(err, HM_EXIT_BUSY, EEXIST,
+			       "the ledger already has a '%s' record for this id (cgroup %s, pid %lld)",
+			       hm_rec_state_name(r->state), r->cgroup, r->pid);
+	}
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%s", st->id);
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cgroup);
+	r->pid = st->pid;
+	r->hook_pid = getpid();
+	r->created = (long long)time(NULL);
+	r->state = HM_REC_CLAIMING;
+
+	if (wait_for_blocks(c, r, want, &avail, bytes, err) < 0)
+		return -1;
+	if (r->nblocks < want)
+		return hm_fail(err, HM_EXIT_NOMEM, ENOSPC,
+			       "needs %llu bytes = %zu blocks of %llu MiB, only %zu offline hot-plugged blocks available",
+			       (unsigned long long)bytes, want, (unsigned long long)(bs >> 20), avail);
+
+	if (hm_ledger_put(&c->ledger, r, err) < 0)
+		return -1;
+	hm_debug_point("claim-recorded");
+
+	tokens = bind_tokens(r);
+	if (!tokens) {
+		hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+		goto undo;
+	}
+	if (write_cgroup_file(c, cgroup, "memory.hotplug", tokens, err) < 0) {
+		hm_wrap(err, "binding blocks to %s", cgroup);
+		goto undo;
+	}
+	hm_debug_point("claim-bound");
+	if (c->cfg.policy[0] &&
+	    write_cgroup_file(c, cgroup, "memory.hotplug.policy", c->cfg.policy, err) < 0) {
+		hm_wrap(err, "setting pool policy %s", c->cfg.policy);
+		goto undo;
+	}
+	r->state = HM_REC_BOUND;
+	if (hm_ledger_put(&c->ledger, r, err) < 0)
+		goto undo;
+	hm_debug_point("claim-done");
+	hm_log("bound %zu blocks (%s) = %llu MiB to %s in %.1f ms", r->nblocks, tokens,
+	       (unsigned long long)((r->nblocks * bs) >> 20), cgroup, (double)(hm_now_ns() - t0) / 1e6);
+	return 0;
+undo:
+	undo_claim(c, r);
+	return -1;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gc: repair whatever a killed hook, a crashed runtime or a failed create
+ * left behind.  Every hook call runs it (cheap: one pass over the ledger
+ * and the memory blocks) under the ledger lock, and so does the operator
+ * command "hotmem-hook gc".
+ *
+ *   record "claiming"   its hook died mid-create (we hold the lock, so no
+ *                       hook is mid-create now): undo the claim
+ *   record "bound"      kept while its container lives, else released
+ *   record "releasing"  a release that did not finish: finish it
+ *   unreadable record   moved aside as <id>.corrupt for a human; its blocks
+ *                       are found again by the orphan sweep
+ *   orphan block        (its cgroup is gone) that no record owns: offline
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hotmem.h"
+
+/* The container is alive when its pid still runs in the recorded cgroup. */
+static bool container_alive(struct hm_ctx *c, const struct hm_record *r)
+{
+	cleanup_free char *rel = NULL;
+	struct hm_error ignored;
+
+	if (r->pid <= 0)
+		return false;
+	if (hm_cgroup_of_pid(&c->paths, r->pid, &rel, &ignored) < 0)
+		return false;
+	return strcmp(rel, r->cgroup) == 0;
+}
+
+static int gc_record(struct hm_ctx *c, const char *id, bool *owned, size_t nowned,
+		     struct hm_error *err)
+{
+	struct hm_record *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	ret = hm_ledger_get(&c->ledger, id, r, err);
+	if (ret == 1) {
+		ret = 0;
+		goto out;
+	}
+	if (ret < 0) {
+		if (err->code != HM_EXIT_LEDGER)
+			goto out;
+		hm_log("gc: %s; moved aside as %s.corrupt", err->msg, id);
+		ret = hm_ledger_quarantine(&c->ledger, id, err);
+		goto out;
+	}
+	if (r->state == HM_REC_BOUND && container_alive(c, r)) {
+		for (size_t i = 0; i < r->nblocks; i++)
+			if (r->blocks[i] >= 0 && (size_t)r->blocks[i] < nowned)
+				owned[r->blocks[i]] = true;
+		goto out;
+	}
+	hm_log("gc: container %s is gone (record %s): releasing %zu blocks", id,
+	       hm_rec_state_name(r->state), r->nblocks);
+	ret = hm_release_record(c, r, false, err);
+	if (ret == 1) {
+		for (size_t i = 0; i < r->nblocks; i++)
+			if (r->blocks[i] >= 0 && (size_t)r->blocks[i] < nowned)
+				owned[r->blocks[i]] = true;
+		ret = 0;
+	}
+out:
+	free(r);
+	return ret < 0 ? -1 : 0;
+}
+
+int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err)
+{
+	cleanup_free struct hm_block *blocks = NULL;
+	cleanup_free bool *owned = NULL;
+	char **ids = NULL;
+	size_t nids = 0, nblocks = 0, nowned = 0;
+	int ret = -1;
+
+	if (hm_blocks_list(&c->paths, &blocks, &nblocks, err) < 0)
+		return -1;
+	nowned = nblocks ? (size_t)blocks[nblocks - 1].id + 1 : 0;
+	owned = calloc(nowned + 1, sizeof(*owned));
+	if (!owned)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_ledger_ids(&c->ledger, &ids, &nids, err) < 0)
+		return -1;
+	for (size_t i = 0; i < nids; i++)
+		if (gc_record(c, ids[i], owned, nowned, err) < 0)
+			goto out;
+	/* Orphans nobody records: their cgroup is gone, so they can never
+	 * serve anyone again; offline them once empty. */
+	for (size_t i = 0; i < nblocks; i++) {
+		struct hm_error e2;
+
+		if (blocks[i].owner != HM_OWNER_ORPHAN || owned[blocks[i].id])
+			continue;
+		if (hm_block_offline(&c->paths, blocks[i].id, &e2) == 0)
+			hm_log("gc: offlined orphan block %ld of %s", blocks[i].id, blocks[i].owner_path);
+		else if (full)
+			hm_log("gc: orphan block %ld of %s: %s: %s", blocks[i].id,
+			       blocks[i].owner_path, e2.msg, strerror(e2.errnum));
+	}
+	ret = 0;
+out:
+	hm_ids_free(ids, nids);
+	return ret;
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hotmem-hook: OCI hook that claims hot-plugged memory blocks for a
+ * container's memory cgroup and releases them when the container stops.
+ *
+ * Conventions (after crun's src/libcrun): every fallible function returns
+ * 0 (or a count) on success and -1 on failure after filling a struct
+ * hm_error; callers propagate it unchanged or add context.  Only main()
+ * prints an error, as exactly one line.  Resources are released with
+ * __attribute__((cleanup)) helpers on every path.
+ */
+#ifndef HOTMEM_H
+#define HOTMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define HM_VERSION "1.0.0"
+
+/* Exit codes: documented in hotmem-hook(8) and docs/hook.md. */
+enum hm_exit {
+	HM_EXIT_OK = 0,
+	HM_EXIT_INTERNAL = 1,  /* unexpected system error */
+	HM_EXIT_USAGE = 2,     /* bad command line */
+	HM_EXIT_INPUT = 3,     /* bad state JSON, config.json or size */
+	HM_EXIT_PROCESS = 4,   /* pid 0, dead pid, pid in the root cgroup */
+	HM_EXIT_NOMEM = 5,     /* not enough offline hot-plugged blocks */
+	HM_EXIT_KERNEL = 6,    /* kernel has no memory.hotplug */
+	HM_EXIT_LEDGER = 7,    /* ledger unusable, corrupt or locked */
+	HM_EXIT_BIND = 8,      /* kernel refused a bind/release/offline */
+	HM_EXIT_BUSY = 9,      /* another container holds this id */
+	HM_EXIT_CONFIG = 10,   /* bad /etc/hotmem/hotmem.conf */
+	HM_EXIT_PRIVS = 11,    /* could not drop privileges / load seccomp */
+	HM_EXIT_PROVIDER = 12, /* provider command failed or timed out */
+};
+
+struct hm_error {
+	int code;      /* enum hm_exit */
+	int errnum;    /* errno, 0 if none */
+	char msg[512]; /* cause, without the errno text */
+};
+
+int hm_fail(struct hm_error *err, int code, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Prefix the existing message with more context ("ctx: old message"). */
+int hm_wrap(struct hm_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* cleanup helpers */
+void hm_freep(void *p);
+void hm_closep(int *fd);
+void hm_fclosep(FILE **f);
+#define cleanup_free __attribute__((cleanup(hm_freep)))
+#define cleanup_close __attribute__((cleanup(hm_closep)))
+#define cleanup_file __attribute__((cleanup(hm_fclosep)))
+
+/* util.c */
+uint64_t hm_now_ns(void);
+/* Read a whole file (at most max bytes; larger is E2BIG) NUL-terminated. */
+int hm_read_file(const char *path, size_t max, char **out, size_t *len, struct hm_error *err);
+int hm_read_fd(int fd, size_t max, char **out, size_t *len, struct hm_error *err);
+/* One write(2) of the whole buffer (O_WRONLY|O_TRUNC, no O_CREAT). */
+int hm_write_once(const char *path, const char *data, struct hm_error *err);
+/* Read a short sysfs-like attribute, trailing newline stripped. */
+int hm_read_attr(const char *path, char *buf, size_t size, struct hm_error *err);
+char *hm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool hm_valid_id(const char *id);
+bool hm_path_exists(const char *path);
+
+/* paths.c: every root overridable from the environment for tests. */
+struct hm_paths {
+	char *sysfs;   /* HOTMEM_SYSFS_ROOT, default /sys */
+	char *proc;    /* HOTMEM_PROC_ROOT, default /proc */
+	char *cgroup;  /* HOTMEM_CGROUP_ROOT, default: cgroup2 mount (libmount) */
+	char *ledger;  /* HOTMEM_LEDGER_DIR, else config ledger_dir */
+	char *config;  /* HOTMEM_CONFIG, default /etc/hotmem/hotmem.conf */
+};
+int hm_paths_init(struct hm_paths *p, struct hm_error *err);
+int hm_paths_cgroup_root(struct hm_paths *p, struct hm_error *err);
+void hm_paths_free(struct hm_paths *p);
+
+/* size.c */
+#define HM_SIZE_MAX (UINT64_C(1) << 50) /* 1 PiB: anything above is a typo */
+int hm_parse_size(const char *s, uint64_t *out, struct hm_error *err);
+uint64_t hm_blocks_for(uint64_t bytes, uint64_t block_size);
+
+/* config.c */
+enum hm_missing { HM_MISSING_ERROR, HM_MISSING_PASSTHROUGH };
+enum hm_logto { HM_LOG_STDERR = 1, HM_LOG_SYSLOG = 2 };
+struct hm_config {
+	uint64_t default_size;       /* 0: none */
+	uint64_t max_size;           /* 0: no cap */
+	char policy[16];             /* "", "strict" or "fallback" */
+	char *provider;              /* command line or NULL */
+	unsigned provider_timeout_ms;
+	char *ledger_dir;
+	int log;                     /* HM_LOG_* bits */
+	enum hm_missing missing_kernel;
+	unsigned release_timeout_ms;
+	unsigned lock_timeout_ms;
+	long block_min, block_max;   /* pool: eligible block ids, -1: any */
+};
+void hm_config_defaults(struct hm_config *c);
+int hm_config_parse(struct hm_config *c, const char *text, struct hm_error *err);
+int hm_config_load(struct hm_config *c, const char *path, struct hm_error *err);
+void hm_config_free(struct hm_config *c);
+
+/* state.c */
+#define HM_STATE_MAX (64 * 1024)
+struct hm_state {
+	char *id;
+	char *status;
+	char *bundle;
+	char *size_annotation; /* io.hotmem.size from the state's annotations */
+	long long pid;         /* -1 when absent */
+};
+int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_error *err);
+int hm_state_read(struct hm_state *st, int fd, struct hm_error *err);
+void hm_state_free(struct hm_state *st);
+
+/* spec.c */
+#define HM_SPEC_MAX (4 * 1024 * 1024)
+struct hm_spec {
+	char *size_annotation; /* annotations["io.hotmem.size"] */
+	long long limit;       /* linux.resources.memory.limit, 0 if absent */
+	bool has_limit;
+};
+int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_error *err);
+int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err);
+void hm_spec_free(struct hm_spec *sp);
+/* The size rule: annotation, else memory limit, else default; 0: none. */
+int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
+		    const struct hm_config *cfg, uint64_t *bytes, const char **source,
+		    struct hm_error *err);
+
+/* cgroup.c */
+/* Path of pid's cgroup v2 relative to the cgroup2 root ("/a/b"). */
+int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct hm_error *err);
+char *hm_cgroup_dir(const struct hm_paths *p, const char *rel);
+
+/* sysfs.c */
+enum hm_owner_kind { HM_OWNER_UNBOUND, HM_OWNER_BOUND, HM_OWNER_ORPHAN, HM_OWNER_UNKNOWN };
+struct hm_block {
+	long id;
+	char state[24];             /* online, offline, going-offline, ... */
+	enum hm_owner_kind owner;
+	char owner_path[256];
+	bool has_owner_file;
+};
+int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err);
+/* All memoryN blocks, sorted by id. */
+int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, struct hm_error *err);
+/* Read one block; returns 0, or 1 when it does not exist (vanished). */
+int hm_block_read(const struct hm_paths *p, long id, struct hm_block *b, struct hm_error *err);
+int hm_block_offline(const struct hm_paths *p, long id, struct hm_error *err);
+int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char *path, size_t size);
+
+/* ledger.c */
+#define HM_LEDGER_VERSION 1
+#define HM_LEDGER_MAX_BLOCKS 4096
+enum hm_rec_state { HM_REC_CLAIMING, HM_REC_BOUND, HM_REC_RELEASING };
+struct hm_record {
+	char id[256];
+	enum hm_rec_state state;
+	char cgroup[1024]; /* relative to the cgroup2 root */
+	long long pid;     /* container init pid */
+	long long hook_pid;
+	long long created; /* unix seconds */
+	size_t nblocks;
+	long blocks[HM_LEDGER_MAX_BLOCKS];
+};
+struct hm_ledger {
+	char *dir;
+	int dirfd;
+	int lockfd;
+};
+int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms, struct hm_error *err);
+void hm_ledger_close(struct hm_ledger *l);
+/* 0: found, 1: no record, -1: error (HM_EXIT_LEDGER for a corrupt one) */
+int hm_ledger_get(struct hm_ledger *l, const char *id, struct hm_record *r, struct hm_error *err);
+int hm_ledger_put(struct hm_ledger *l, const struct hm_record *r, struct hm_error *err);
+int hm_ledger_del(struct hm_ledger *l, const char *id, struct hm_error *err);
+/* Move an unreadable record aside (<id>.corrupt) so it is kept for a human. */
+int hm_ledger_quarantine(struct hm_ledger *l, const char *id, struct hm_error *err);
+/* Ids of every record (caller frees each and the array). */
+int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, struct hm_error *err);
+void hm_ids_free(char **ids, size_t n);
+int hm_record_format(const struct hm_record *r, char *buf, size_t size);
+int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm_error *err);
+const char *hm_rec_state_name(enum hm_rec_state s);
+
+/* log.c */
+void hm_log_init(int targets);
+void hm_log_set_id(const char *id);
+const char *hm_log_id(void);
+void hm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the buffered action lines to stderr (only on success). */
+void hm_log_flush(void);
+void hm_log_error(const struct hm_error *err);
+
+/* privs.c */
+enum hm_phase { HM_PHASE_START, HM_PHASE_PARSE, HM_PHASE_ACT, HM_PHASE_NONE };
+int hm_privs_enter(enum hm_phase phase, bool need_sys_admin, struct hm_error *err);
+int hm_selfcheck(void);
+
+/* debug.c: HOTMEM_DEBUG_KILL_AT=<point> SIGKILLs the hook there (tests). */
+void hm_debug_point(const char *point);
+
+/* seccomp.c */
+int hm_seccomp_load(struct hm_error *err);
+
+/* provider.c */
+/* Fork the spawner (before seccomp: the provider must not inherit it). */
+int hm_provider_spawner_start(const struct hm_config *cfg, struct hm_error *err);
+void hm_provider_spawner_stop(void);
+/* Ask the spawner to run the provider; 0 ok, -1 error. */
+int hm_provider_run(const char *verb, uint64_t bytes, const char *id, struct hm_error *err);
+bool hm_provider_available(void);
+
+/* claim.c, release.c, gc.c, status.c */
+struct hm_ctx {
+	struct hm_paths paths;
+	struct hm_config cfg;
+	struct hm_ledger ledger;
+	bool ledger_open;
+};
+int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct hm_error *err);
+int hm_release(struct hm_ctx *c, const char *id, struct hm_error *err);
+/* Finish or undo what the record describes; 0 done (record deleted),
+ * 1 kept (container alive or blocks still busy), -1 error. */
+int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct hm_error *err);
+int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err);
+int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err);
+
+#endif

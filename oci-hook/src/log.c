@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One line per action: "hotmem-hook: <id>: <what>", to syslog at once and
+ * to stderr at exit when the hook succeeded.  On failure stderr gets only
+ * the single error line (crun shows the hook's stderr to the user).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "hotmem.h"
+
+#define MAX_LINES 64
+
+static int targets = HM_LOG_STDERR;
+static char id[256] = "-";
+static char *lines[MAX_LINES];
+static size_t nlines;
+static bool syslog_open;
+
+void hm_log_init(int t)
+{
+	targets = t;
+	if ((t & HM_LOG_SYSLOG) && !syslog_open) {
+		openlog("hotmem-hook", LOG_PID, LOG_DAEMON);
+		syslog_open = true;
+	}
+}
+
+void hm_log_set_id(const char *s)
+{
+	snprintf(id, sizeof(id), "%s", s && *s ? s : "-");
+}
+
+const char *hm_log_id(void)
+{
+	return id;
+}
+
+void hm_log(const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (targets & HM_LOG_SYSLOG)
+		syslog(LOG_INFO, "%s: %s", id, msg);
+	if ((targets & HM_LOG_STDERR) && nlines < MAX_LINES)
+		lines[nlines++] = hm_strdup_printf("hotmem-hook: %s: %s", id, msg);
+}
+
+void hm_log_flush(void)
+{
+	for (size_t i = 0; i < nlines; i++) {
+		if (lines[i])
+			fprintf(stderr, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	nlines = 0;
+	fflush(stderr);
+}
+
+static void drop_lines(void)
+{
+	for (size_t i = 0; i < nlines; i++)
+		free(lines[i]);
+	nlines = 0;
+}
+
+void hm_log_error(const struct hm_error *err)
+{
+	drop_lines();
+	if (err->errnum)
+		fprintf(stderr, "hotmem-hook: %s: %s: %s\n", id, err->msg, strerror(err->errnum));
+	else
+		fprintf(stderr, "hotmem-hook: %s: %s\n", id, err->msg);
+	fflush(stderr);
+	if (targets & HM_LOG_SYSLOG)
+		syslog(LOG_ERR, "%s: %s%s%s (exit %d)", id, err->msg, err->errnum ? ": " : "",
+		       err->errnum ? strerror(err->errnum) : "", err->code);
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hotmem-hook: the command line and the order of things.
+ *
+ *   1. drop the bounding set, set no_new_privs        (privs.c)
+ *   2. read the operator's config, find cgroup2       (trusted input)
+ *   3. fork the provider spawner if one is configured (provider.c)
+ *   4. load the seccomp allow-list                     (seccomp.c)
+ *   5. parse the untrusted input: state, config.json  (capabilities: parse)
+ *   6. act under the ledger lock                       (capabilities: act)
+ *
+ * Exactly one line goes to stderr on failure, naming the container and
+ * the cause; the exit code says which kind of failure (hotmem.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hotmem.h"
+
+enum cmd { CMD_CREATE, CMD_POSTSTOP, CMD_STATUS, CMD_GC };
+
+static const char usage[] =
+	"usage: hotmem-hook prestart|createRuntime|poststop   (OCI hook; state on stdin)\n"
+	"       hotmem-hook status [--json]\n"
+	"       hotmem-hook gc\n"
+	"       hotmem-hook --help | --version\n"
+	"\n"
+	"Claims hot-plugged memory blocks for a container, binds them to its memory\n"
+	"cgroup (memory.hotplug) and releases them when it stops.  See hotmem-hook(8).\n";
+
+static int parse_args(int argc, char **argv, enum cmd *cmd, bool *json, struct hm_error *err)
+{
+	const char *a = argc > 1 ? argv[1] : "";
+
+	*json = false;
+	if (!strcmp(a, "prestart") || !strcmp(a, "createRuntime"))
+		*cmd = CMD_CREATE;
+	else if (!strcmp(a, "poststop"))
+		*cmd = CMD_POSTSTOP;
+	else if (!strcmp(a, "status"))
+		*cmd = CMD_STATUS;
+	else if (!strcmp(a, "gc"))
+		*cmd = CMD_GC;
+	else
+		return hm_fail(err, HM_EXIT_USAGE, 0, "unknown command '%.64s' (try --help)", a);
+	if (*cmd == CMD_STATUS && argc == 3 && !strcmp(argv[2], "--json"))
+		*json = true;
+	else if (argc > 2)
+		return hm_fail(err, HM_EXIT_USAGE, 0, "unexpected argument '%.64s'", argv[2]);
+	return 0;
+}
+
+static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
+{
+	bool admin = cmd != CMD_STATUS;
+
+	if (hm_privs_enter(HM_PHASE_START, admin, err) < 0)
+		return -1;
+	if (hm_paths_init(&c->paths, err) < 0)
+		return -1;
+	hm_config_defaults(&c->cfg);
+	if (hm_config_load(&c->cfg, c->paths.config, err) < 0)
+		return -1;
+	hm_log_init(c->cfg.log);
+	if (hm_paths_cgroup_root(&c->paths, err) < 0)
+		return -1;
+	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) && hm_provider_spawner_start(&c->cfg, err) < 0)
+		return -1;
+	return hm_seccomp_load(err);
+}
+
+static int open_ledger(struct hm_ctx *c, struct hm_error *err)
+{
+	const char *dir = c->paths.ledger ? c->paths.ledger :
+			  c->cfg.ledger_dir ? c->cfg.ledger_dir : "/run/hotmem";
+
+	if (hm_ledger_open(&c->ledger, dir, c->cfg.lock_timeout_ms, err) < 0)
+		return -1;
+	c->ledger_open = true;
+	return 0;
+}
+
+static int enter_act_phase(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
+{
+	if (hm_privs_enter(cmd == CMD_STATUS ? HM_PHASE_NONE : HM_PHASE_ACT, true, err) < 0)
+		return -1;
+	if (getenv("HOTMEM_DEBUG_SELFCHECK"))
+		hm_selfcheck();
+	return open_ledger(c, err);
+}
+
+static int do_create(struct hm_ctx *c, const struct hm_state *st, struct hm_error *err)
+{
+	struct hm_spec sp;
+	const char *source;
+	uint64_t bytes;
+	int ret;
+
+	if (hm_spec_load(&sp, st->bundle, err) < 0)
+		return -1;
+	ret = hm_size_resolve(&sp, st, &c->cfg, &bytes, &source, err);
+	hm_spec_free(&sp);
+	if (ret < 0)
+		return -1;
+	if (bytes == 0) {
+		hm_log("no io.hotmem.size, memory limit or default_size: nothing to do");
+		return 0;
+	}
+	if (enter_act_phase(c, CMD_CREATE, err) < 0 || hm_gc(c, false, err) < 0)
+		return -1;
+	hm_log("size %llu bytes (from %s)", (unsigned long long)bytes, source);
+	ret = hm_claim(c, st, bytes, err);
+	if (ret < 0 && err->code == HM_EXIT_KERNEL && c->cfg.missing_kernel == HM_MISSING_PASSTHROUGH) {
+		hm_log("passthrough: %s", err->msg);
+		return 0;
+	}
+	return ret;
+}
+
+static int do_poststop(struct hm_ctx *c, const struct hm_state *st, struct hm_error *err)
+{
+	if (enter_act_phase(c, CMD_POSTSTOP, err) < 0)
+		return -1;
+	if (hm_release(c, st->id, err) < 0)
+		return -1;
+	if (hm_gc(c, false, err) < 0)
+		return -1;
+	return hm_provider_run("shrink", 0, st->id, err);
+}
+
+static int run_hook(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
+{
+	struct hm_state st;
+	int ret;
+
+	if (hm_privs_enter(HM_PHASE_PARSE, true, err) < 0)
+		return -1;
+	if (hm_state_read(&st, STDIN_FILENO, err) < 0)
+		return -1;
+	hm_log_set_id(st.id);
+	ret = cmd == CMD_CREATE ? do_create(c, &st, err) : do_poststop(c, &st, err);
+	hm_state_free(&st);
+	return ret;
+}
+
+static int run(enum cmd cmd, bool json, struct hm_error *err)
+{
+	struct hm_ctx c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	hm_config_defaults(&c.cfg);
+	ret = setup(&c, cmd, err);
+	if (ret == 0) {
+		switch (cmd) {
+		case CMD_CREATE:
+		case CMD_POSTSTOP:
+			ret = run_hook(&c, cmd, err);
+			break;
+		case CMD_STATUS:
+			ret = enter_act_phase(&c, cmd, err);
+			if (ret == 0)
+				ret = hm_status(&c, json, stdout, err);
+			break;
+		case CMD_GC:
+			ret = enter_act_phase(&c, cmd, err);
+			if (ret == 0)
+				ret = hm_gc(&c, true, err);
+			break;
+		}
+	}
+	if (c.ledger_open)
+		hm_ledger_close(&c.ledger);
+	hm_provider_spawner_stop();
+	hm_config_free(&c.cfg);
+	hm_paths_free(&c.paths);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct hm_error err = { 0 };
+	enum cmd cmd = CMD_STATUS;
+	bool json;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage, stdout);
+		return HM_EXIT_OK;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("hotmem-hook %s\n", HM_VERSION);
+		return HM_EXIT_OK;
+	}
+	hm_log_init(HM_LOG_STDERR);
+	if (parse_args(argc, argv, &cmd, &json, &err) < 0 || run(cmd, json, &err) < 0) {
+		hm_log_error(&err);
+		return err.code ? err.code : HM_EXIT_INTERNAL;
+	}
+	hm_log_flush();
+	return HM_EXIT_OK;
+}

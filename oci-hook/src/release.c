@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Giving a container's blocks back: the poststop stage, the undo of a
+ * failed create, and gc all come here with a ledger record.
+ *
+ * What a block needs depends on what the kernel says about it now, never on
+ * what the record assumes (the hook may have been killed between any two
+ * steps):
+ *   bound to the record's cgroup     write "-N" to its memory.hotplug
+ *   orphan of the record's cgroup    write "offline" to memoryN/state
+ *                                    (crun removed the cgroup already)
+ *   offline and unbound, or gone     nothing left to do
+ *   anything else                    not ours (any more): leave it alone
+ * A block with pages still in use answers EBUSY; with wait, it is retried
+ * until release_timeout, else the record stays for a later gc.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hotmem.h"
+
+enum block_todo { TODO_NONE, TODO_UNBIND, TODO_OFFLINE, TODO_FOREIGN };
+
+static enum block_todo block_todo(const struct hm_block *b, const struct hm_record *r)
+{
+	if (b->owner == HM_OWNER_BOUND && strcmp(b->owner_path, r->cgroup) == 0)
+		return TODO_UNBIND;
+	if (b->owner == HM_OWNER_ORPHAN && strcmp(b->owner_path, r->cgroup) == 0)
+		return TODO_OFFLINE;
+	if (b->owner == HM_OWNER_UNBOUND)
+		return TODO_NONE;
+	return TODO_FOREIGN;
+}
+
+/* One attempt at one block: 0 done, 1 busy, -1 error. */
+static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, struct hm_error *err)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_free char *file = NULL;
+	char tok[32];
+	struct hm_block b;
+	int ret;
+
+	ret = hm_block_read(&c->paths, id, &b, err);
+	if (ret < 0)
+		return -1;
+	if (ret == 1) {
+		hm_log("block %ld vanished (unplugged underneath); dropped from the ledger", id);
+		return 0;
+	}
+	switch (block_todo(&b, r)) {
+	case TODO_NONE:
+		return 0;
+	case TODO_FOREIGN:
+		hm_log("block %ld now belongs to '%s', not %s; left alone", id, b.owner_path, r->cgroup);
+		return 0;
+	case TODO_UNBIND:
+		dir = hm_cgroup_dir(&c->paths, r->cgroup);
+		file = dir ? hm_strdup_printf("%s/memory.hotplug", dir) : NULL;
+		if (!file)
+			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+		snprintf(tok, sizeof(tok), "-%ld", id);
+		ret = hm_write_once(file, tok, err);
+		break;
+	case TODO_OFFLINE:
+		ret = hm_block_offline(&c->paths, id, err);
+		break;
+	}
+	if (ret < 0 && err->errnum == EBUSY)
+		return 1;
+	if (ret < 0)
+		return hm_wrap(err, "releasing block %ld", id);
+	return 0;
+}
+
+int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct hm_error *err)
+{
+	uint64_t t0 = hm_now_ns();
+	uint64_t deadline = t0 + (uint64_t)c->cfg.release_timeout_ms * 1000000u;
+	size_t nblocks = r->nblocks;
+
+	/* Recorded before it is done: a killed hook leaves "releasing". */
+	if (r->state != HM_REC_RELEASING) {
+		r->state = HM_REC_RELEASING;
+		if (hm_ledger_put(&c->ledger, r, err) < 0)
+			return -1;
+	}
+	hm_debug_point("release-recorded");
+	for (;;) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < r->nblocks; i++) {
+			int ret = release_block(c, r, r->blocks[i], err);
+
+			if (ret < 0)
+				return -1;
+			if (ret == 1)
+				r->blocks[kept++] = r->blocks[i];
+			hm_debug_point("release-block");
+		}
+		r->nblocks = kept;
+		if (!kept)
+			break;
+		if (!wait || hm_now_ns() > deadline) {
+			if (hm_ledger_put(&c->ledger, r, err) < 0)
+				return -1;
+			hm_log("%zu of %zu blocks still in use; kept in the ledger for gc", kept, nblocks);
+			return 1;
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
+	}
+	if (hm_ledger_del(&c->ledger, r->id, err) < 0)
+		return -1;
+	hm_log("released %zu blocks of %s in %.1f ms", nblocks, r->cgroup,
+	       (double)(hm_now_ns() - t0) / 1e6);
+	return 0;
+}
+
+int hm_release(struct hm_ctx *c, const char *id, struct hm_error *err)
+{
+	struct hm_record *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	ret = hm_ledger_get(&c->ledger, id, r, err);
+	if (ret == 1) {
+		hm_log("no blocks recorded; nothing to release");
+		ret = 0;
+	} else if (ret == 0) {
+		ret = hm_release_record(c, r, true, err);
+		if (ret == 1)
+			ret = hm_fail(err, HM_EXIT_BIND, EBUSY,
+				      "%zu blocks still in use after %u ms; left for 'hotmem-hook gc'",
+				      r->nblocks, c->cfg.release_timeout_ms);
+	}
+	free(r);
+	return ret;
+}

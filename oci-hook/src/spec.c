@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The bundle's config.json: only the size annotation and memory limit. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl_tree.h>
+
+#include "hotmem.h"
+
+static void yajl_freep(yajl_val *v)
+{
+	if (*v)
+		yajl_tree_free(*v);
+}
+#define cleanup_yajl __attribute__((cleanup(yajl_freep)))
+
+int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_error *err)
+{
+	const char *ann[] = { "annotations", "io.hotmem.size", NULL };
+	const char *lim[] = { "linux", "resources", "memory", "limit", NULL };
+	cleanup_yajl yajl_val root = NULL;
+	char ebuf[128];
+	yajl_val v;
+
+	memset(sp, 0, sizeof(*sp));
+	if (len > HM_SPEC_MAX)
+		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "config.json larger than %d bytes", HM_SPEC_MAX);
+	if (strlen(json) != len)
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "config.json contains a NUL byte");
+	ebuf[0] = '\0';
+	root = yajl_tree_parse(json, ebuf, sizeof(ebuf));
+	if (!root) {
+		char *nl = strchr(ebuf, '\n');
+
+		if (nl)
+			*nl = '\0';
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "malformed config.json (%s)",
+			       ebuf[0] ? ebuf : "parse error");
+	}
+	if (!YAJL_IS_OBJECT(root))
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "config.json is not an object");
+	v = yajl_tree_get(root, ann, yajl_t_any);
+	if (v) {
+		if (!YAJL_IS_STRING(v))
+			return hm_fail(err, HM_EXIT_INPUT, EINVAL, "annotation io.hotmem.size is not a string");
+		sp->size_annotation = strdup(v->u.string);
+		if (!sp->size_annotation)
+			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	}
+	v = yajl_tree_get(root, lim, yajl_t_any);
+	if (v && !YAJL_IS_NULL(v)) {
+		if (!YAJL_IS_INTEGER(v)) {
+			hm_spec_free(sp);
+			return hm_fail(err, HM_EXIT_INPUT, EINVAL,
+				       "linux.resources.memory.limit is not an integer");
+		}
+		sp->limit = YAJL_GET_INTEGER(v);
+		sp->has_limit = true;
+	}
+	return 0;
+}
+
+int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_free char *text = NULL;
+	size_t len;
+
+	memset(sp, 0, sizeof(*sp));
+	if (bundle[0] != '/')
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "bundle '%.64s' is not an absolute path", bundle);
+	path = hm_strdup_printf("%s/config.json", bundle);
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_read_file(path, HM_SPEC_MAX, &text, &len, err) < 0) {
+		err->code = HM_EXIT_INPUT;
+		if (err->errnum == ENOENT)
+			return hm_fail(err, HM_EXIT_INPUT, ENOENT, "no config.json in bundle %.200s", bundle);
+		return -1;
+	}
+	return hm_spec_parse(sp, text, len, err);
+}
+
+void hm_spec_free(struct hm_spec *sp)
+{
+	free(sp->size_annotation);
+	memset(sp, 0, sizeof(*sp));
+}
+
+/*
+ * The size rule (issue 4): the annotation io.hotmem.size (config.json,
+ * else the state's annotations) if present; else a positive
+ * linux.resources.memory.limit (-1 and 0 mean "no limit" in OCI); else
+ * the configured default_size; else 0 (nothing to do).  A present but
+ * invalid annotation is an error, never silently ignored.
+ */
+int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
+		    const struct hm_config *cfg, uint64_t *bytes, const char **source,
+		    struct hm_error *err)
+{
+	const char *ann = sp && sp->size_annotation ? sp->size_annotation : st ? st->size_annotation : NULL;
+
+	*bytes = 0;
+	*source = "none";
+	if (ann) {
+		if (hm_parse_size(ann, bytes, err) < 0)
+			return hm_wrap(err, "annotation io.hotmem.size");
+		*source = "annotation";
+	} else if (sp && sp->has_limit && sp->limit > 0) {
+		if ((uint64_t)sp->limit > HM_SIZE_MAX)
+			return hm_fail(err, HM_EXIT_INPUT, ERANGE,
+				       "memory limit %lld is too big", sp->limit);
+		*bytes = (uint64_t)sp->limit;
+		*source = "memory.limit";
+	} else if (cfg && cfg->default_size) {
+		*bytes = cfg->default_size;
+		*source = "default_size";
+	}
+	if (*bytes && cfg && cfg->max_size && *bytes > cfg->max_size)
+		return hm_fail(err, HM_EXIT_INPUT, ERANGE,
+			       "size %llu bytes (%s) is above max_size %llu",
+			       (unsigned long long)*bytes, *source,
+			       (unsigned long long)cfg->max_size);
+	return 0;
+}

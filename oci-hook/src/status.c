@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * "hotmem-hook status [--json]": every hot-plugged block that is offline,
+ * bound or orphaned (online unbound blocks are ordinary memory), with its
+ * owner container from the ledger, its cgroup and the bytes in use (from
+ * the cgroup's memory.hotplug; unknown for orphans, whose cgroup is gone).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl_gen.h>
+
+#include "hotmem.h"
+
+struct row {
+	const struct hm_block *b;
+	char container[256];
+	long long used; /* -1: unknown */
+};
+
+/* "<N> size=<bytes> used=<bytes> ..." lines of <cgroup>/memory.hotplug */
+static long long used_of(struct hm_ctx *c, const char *cgroup, long id)
+{
+	cleanup_free char *dir = hm_cgroup_dir(&c->paths, cgroup);
+	cleanup_free char *path = dir ? hm_strdup_printf("%s/memory.hotplug", dir) : NULL;
+	cleanup_free char *text = NULL;
+	struct hm_error ignored;
+	char *line, *save = NULL;
+
+	if (!path || hm_read_file(path, 256 * 1024, &text, NULL, &ignored) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *used = strstr(line, " used=");
+
+		if (strtol(line, NULL, 10) == id && used)
+			return strtoll(used + 6, NULL, 10);
+	}
+	return -1;
+}
+
+static int owners_from_ledger(struct hm_ctx *c, struct row *rows, size_t n, struct hm_error *err)
+{
+	struct hm_record *r = calloc(1, sizeof(*r));
+	char **ids = NULL;
+	size_t nids = 0;
+	struct hm_error ignored;
+
+	if (!r)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_ledger_ids(&c->ledger, &ids, &nids, err) < 0) {
+		free(r);
+		return -1;
+	}
+	for (size_t i = 0; i < nids; i++) {
+		if (hm_ledger_get(&c->ledger, ids[i], r, &ignored) != 0)
+			continue;
+		for (size_t j = 0; j < r->nblocks; j++)
+			for (size_t k = 0; k < n; k++)
+				if (rows[k].b->id == r->blocks[j])
+					snprintf(rows[k].container, sizeof(rows[k].container), "%s", r->id);
+	}
+	hm_ids_free(ids, nids);
+	free(r);
+	return 0;
+}
+
+static const char *owner_kind(enum hm_owner_kind k)
+{
+	switch (k) {
+	case HM_OWNER_UNBOUND: return "unbound";
+	case HM_OWNER_BOUND: return "bound";
+	case HM_OWNER_ORPHAN: return "orphan";
+	case HM_OWNER_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+#define GEN_STR(g, s) yajl_gen_string(g, (const unsigned char *)(s), strlen(s))
+
+static int print_json(const struct row *rows, size_t n, uint64_t bs, FILE *out, struct hm_error *err)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+
+	if (!g)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	yajl_gen_map_open(g);
+	GEN_STR(g, "block_size");
+	yajl_gen_integer(g, (long long)bs);
+	GEN_STR(g, "blocks");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < n; i++) {
+		yajl_gen_map_open(g);
+		GEN_STR(g, "id");
+		yajl_gen_integer(g, rows[i].b->id);
+		GEN_STR(g, "state");
+		GEN_STR(g, rows[i].b->state);
+		GEN_STR(g, "owner");
+		GEN_STR(g, owner_kind(rows[i].b->owner));
+		GEN_STR(g, "container");
+		if (rows[i].container[0])
+			GEN_STR(g, rows[i].container);
+		else
+			yajl_gen_null(g);
+		GEN_STR(g, "cgroup");
+		if (rows[i].b->owner_path[0])
+			GEN_STR(g, rows[i].b->owner_path);
+		else
+			yajl_gen_null(g);
+		GEN_STR(g, "used_bytes");
+		if (rows[i].used >= 0)
+			yajl_gen_integer(g, rows[i].used);
+		else
+			yajl_gen_null(g);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	yajl_gen_map_close(g);
+	yajl_gen_get_buf(g, &buf, &len);
+	fwrite(buf, 1, len, out);
+	yajl_gen_free(g);
+	return 0;
+}
+
+static void print_text(const struct row *rows, size_t n, FILE *out)
+{
+	fprintf(out, "%-7s %-9s %-8s %-24s %-28s %s\n", "BLOCK", "STATE", "OWNER", "CONTAINER",
+		"CGROUP", "USED");
+	for (size_t i = 0; i < n; i++) {
+		char used[32] = "-";
+
+		if (rows[i].used >= 0)
+			snprintf(used, sizeof(used), "%.1fMiB", (double)rows[i].used / (1 << 20));
+		fprintf(out, "%-7ld %-9s %-8s %-24.24s %-28.28s %s\n", rows[i].b->id, rows[i].b->state,
+			owner_kind(rows[i].b->owner), rows[i].container[0] ? rows[i].container : "-",
+			rows[i].b->owner_path[0] ? rows[i].b->owner_path : "-", used);
+	}
+}
+
+int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err)
+{
+	cleanup_free struct hm_block *blocks = NULL;
+	cleanup_free struct row *rows = NULL;
+	size_t n, nrows = 0;
+	uint64_t bs;
+
+	if (hm_block_size(&c->paths, &bs, err) < 0 || hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
+		return -1;
+	rows = calloc(n + 1, sizeof(*rows));
+	if (!rows)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(blocks[i].state, "online") == 0 && blocks[i].owner == HM_OWNER_UNBOUND)
+			continue;
+		rows[nrows].b = &blocks[i];
+		rows[nrows].used = blocks[i].owner == HM_OWNER_BOUND ?
+					   used_of(c, blocks[i].owner_path, blocks[i].id) : -1;
+		nrows++;
+	}
+	if (owners_from_ledger(c, rows, nrows, err) < 0)
+		return -1;
+	if (json)
+		return print_json(rows, nrows, bs, out, err);
+	print_text(rows, nrows, out);
+	return 0;
+}

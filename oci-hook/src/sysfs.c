@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Memory blocks under <sysfs>/devices/system/memory (docs/abi.md). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hotmem.h"
+
+#define MEMDIR "/devices/system/memory"
+
+int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err)
+{
+	cleanup_free char *path = hm_strdup_printf("%s" MEMDIR "/block_size_bytes", p->sysfs);
+	char buf[64], *end;
+
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_read_attr(path, buf, sizeof(buf), err) < 0) {
+		err->code = HM_EXIT_KERNEL;
+		return hm_wrap(err, "no memory hotplug support");
+	}
+	errno = 0;
+	*bs = strtoull(buf, &end, 16);
+	if (errno || end == buf || *end || *bs == 0 || (*bs & (*bs - 1)))
+		return hm_fail(err, HM_EXIT_KERNEL, EINVAL, "%s: bad block size '%.32s'", path, buf);
+	return 0;
+}
+
+int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char *path, size_t size)
+{
+	path[0] = '\0';
+	if (strcmp(text, "unbound") == 0) {
+		*kind = HM_OWNER_UNBOUND;
+		return 0;
+	}
+	if (strncmp(text, "bound ", 6) == 0) {
+		*kind = HM_OWNER_BOUND;
+		snprintf(path, size, "%s", text + 6);
+		return 0;
+	}
+	if (strncmp(text, "orphan ", 7) == 0) {
+		*kind = HM_OWNER_ORPHAN;
+		snprintf(path, size, "%s", text + 7);
+		return 0;
+	}
+	*kind = HM_OWNER_UNKNOWN;
+	return -1;
+}
+
+int hm_block_read(const struct hm_paths *p, long id, struct hm_block *b, struct hm_error *err)
+{
+	cleanup_free char *dir = hm_strdup_printf("%s" MEMDIR "/memory%ld", p->sysfs, id);
+	cleanup_free char *sp = NULL;
+	cleanup_free char *op = NULL;
+	char buf[512];
+
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	if (!dir)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (!hm_path_exists(dir))
+		return 1;
+	sp = hm_strdup_printf("%s/state", dir);
+	op = hm_strdup_printf("%s/hotplug_owner", dir);
+	if (!sp || !op)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_read_attr(sp, b->state, sizeof(b->state), err) < 0) {
+		if (err->errnum == ENOENT || err->errnum == ENODEV)
+			return 1; /* removed while we looked */
+		return -1;
+	}
+	if (hm_read_attr(op, buf, sizeof(buf), err) < 0) {
+		if (err->errnum != ENOENT)
+			return -1;
+		b->has_owner_file = false;
+		b->owner = HM_OWNER_UNKNOWN;
+		return 0;
+	}
+	b->has_owner_file = true;
+	hm_owner_parse(buf, &b->owner, b->owner_path, sizeof(b->owner_path));
+	return 0;
+}
+
+static int cmp_block(const void *a, const void *b)
+{
+	long x = ((const struct hm_block *)a)->id, y = ((const struct hm_block *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, struct hm_error *err)
+{
+	cleanup_free char *path = hm_strdup_printf("%s" MEMDIR, p->sysfs);
+	cleanup_free struct hm_block *v = NULL;
+	size_t cap = 0, len = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	d = opendir(path);
+	if (!d)
+		return hm_fail(err, HM_EXIT_KERNEL, errno, "listing %s", path);
+	while ((de = readdir(d))) {
+		char *end;
+		long id;
+		int r;
+
+		if (strncmp(de->d_name, "memory", 6) != 0 || !de->d_name[6])
+			continue;
+		errno = 0;
+		id = strtol(de->d_name + 6, &end, 10);
+		if (errno || *end || id < 0)
+			continue;
+		if (len == cap) {
+			struct hm_block *nv;
+
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				closedir(d);
+				return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+			}
+			v = nv;
+		}
+		r = hm_block_read(p, id, &v[len], err);
+		if (r < 0) {
+			closedir(d);
+			return -1;
+		}
+		if (r == 0)
+			len++;
+	}
+	closedir(d);
+	if (len)
+		qsort(v, len, sizeof(*v), cmp_block);
+	*out = v;
+	v = NULL;
+	*n = len;
+	return 0;
+}
+
+int hm_block_offline(const struct hm_paths *p, long id, struct hm_error *err)
+{
+	cleanup_free char *path = hm_strdup_printf("%s" MEMDIR "/memory%ld/state", p->sysfs, id);
+
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	return hm_write_once(path, "offline", err);
+}

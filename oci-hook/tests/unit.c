@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of hotmem-hook's parsing, size rules, config, ledger and the
+ * claim/release/gc bookkeeping, against a fake sysfs, /proc and cgroup
+ * tree in a temporary directory.  The fake tree proves the bookkeeping
+ * only; that the kernel really binds and releases is proven in the VM
+ * (tests/guest/hook/).  Prints one "PASS|FAIL host:hook/<case>" line per
+ * case and exits non-zero if any failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hotmem.h"
+
+static int failures;
+static int case_failed;
+
+#define CHECK(cond)                                                                       \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
+			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+			case_failed = 1;                                                  \
+		}                                                                         \
+	} while (0)
+
+static void run_case(const char *name, void (*fn)(void))
+{
+	case_failed = 0;
+	fn();
+	printf("%s host:hook/%s\n", case_failed ? "FAIL" : "PASS", name);
+	fflush(stdout);
+	failures += case_failed;
+}
+
+static char tmp[256];
+
+static void put_file(const char *rel, const char *fmt, ...)
+{
+	char path[512], dir[512], *slash;
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (slash = strchr(dir + strlen(tmp) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+static void get_file(const char *rel, char *buf, size_t size)
+{
+	char path[512];
+	struct hm_error err;
+	char *text = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	buf[0] = '\0';
+	if (hm_read_file(path, 4096, &text, NULL, &err) == 0)
+		snprintf(buf, size, "%s", text);
+	free(text);
+}
+
+/* --- sizes --------------------------------------------------------------- */
+
+static bool size_ok(const char *s, uint64_t want)
+{
+	struct hm_error err;
+	uint64_t v = 0;
+
+	return hm_parse_size(s, &v, &err) == 0 && v == want;
+}
+
+static bool size_bad(const char *s, int errnum)
+{
+	struct hm_error err;
+	uint64_t v = 0;
+
+	return hm_parse_size(s, &v, &err) < 0 && err.code == HM_EXIT_INPUT && err.errnum == errnum;
+}
+
+static void t_sizes(void)
+{
+	CHECK(size_ok("4096", 4096));
+	CHECK(size_ok("64M", UINT64_C(64) << 20));
+	CHECK(size_ok("64Mi", UINT64_C(64) << 20));
+	CHECK(size_ok("1G", UINT64_C(1) << 30));
+	CHECK(size_ok("2k", 2048));
+	CHECK(size_bad("0", EINVAL));
+	CHECK(size_bad("-5", EINVAL));
+	CHECK(size_bad("abc", EINVAL));
+	CHECK(size_bad("", EINVAL));
+	CHECK(size_bad("12X", EINVAL));
+	CHECK(size_bad("99999999999999999999999", ERANGE));
+	CHECK(size_bad("2048T", ERANGE));
+	CHECK(hm_blocks_for(1, 128 << 20) == 1);
+	CHECK(hm_blocks_for(128 << 20, 128 << 20) == 1);
+	CHECK(hm_blocks_for((128 << 20) + 1, 128 << 20) == 2);
+}
+
+/* --- state JSON ---------------------------------------------------------- */
+
+static int state(const char *json, struct hm_state *st, struct hm_error *err)
+{
+	return hm_state_parse(st, json, strlen(json), err);
+}
+
+static void t_state(void)
+{
+	struct hm_state st;
+	struct hm_error err;
+	char *big;
+
+	CHECK(state("{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"created\",\"pid\":42,"
+		    "\"bundle\":\"/b\",\"annotations\":{\"io.hotmem.size\":\"64M\"}}", &st, &err) == 0);
+	CHECK(st.pid == 42 && !strcmp(st.id, "c1") && !strcmp(st.bundle, "/b"));
+	CHECK(st.size_annotation && !strcmp(st.size_annotation, "64M"));
+	hm_state_free(&st);
+
+	CHECK(state("{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"stopped\",\"bundle\":\"/b\"}",
+		    &st, &err) == 0 && st.pid == -1);
+	hm_state_free(&st);
+
+	CHECK(state("{\"id\":\"c1\",", &st, &err) < 0 && err.code == HM_EXIT_INPUT); /* truncated */
+	CHECK(strstr(err.msg, "malformed state JSON"));
+	CHECK(state("[1,2]", &st, &err) < 0 && err.code == HM_EXIT_INPUT);
+	CHECK(state("{\"ociVersion\":\"1\",\"status\":\"created\",\"bundle\":\"/b\"}", &st, &err) < 0 &&
+	      strstr(err.msg, "no 'id'"));
+	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c1\",\"status\":\"created\"}", &st, &err) < 0 &&
+	      strstr(err.msg, "no 'bundle'"));
+	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"../x\",\"status\":\"created\",\"bundle\":\"/b\"}",
+		    &st, &err) < 0 && strstr(err.msg, "not a valid container id"));
+	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\",\"pid\":-3}",
+		    &st, &err) < 0 && strstr(err.msg, "pid"));
+	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\",\"pid\":\"7\"}",
+		    &st, &err) < 0 && strstr(err.msg, "pid"));
+	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\",\"annotations\":[]}",
+		    &st, &err) < 0 && strstr(err.msg, "annotations"));
+	CHECK(hm_state_parse(&st, "{\"id\0\"}", 7, &err) < 0 && strstr(err.msg, "NUL"));
+
+	big = malloc(HM_STATE_MAX + 2);
+	memset(big, ' ', HM_STATE_MAX + 1);
+	big[HM_STATE_MAX + 1] = '\0';
+	CHECK(hm_state_parse(&st, big, HM_STATE_MAX + 1, &err) < 0 && err.errnum == E2BIG);
+	free(big);
+}
+
+/* --- config.json and the size rule ----------------------------------------- */
+
+static void t_spec(void)
+{
+	struct hm_config cfg;
+	struct hm_spec sp;
+	struct hm_error err;
+	const char *src;
+	uint64_t b;
+	const char *j1 = "{\"annotations\":{\"io.hotmem.size\":\"256M\"},"
+			 "\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *j2 = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *j3 = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":-1}}}}";
+
+	hm_config_defaults(&cfg);
+	CHECK(hm_spec_parse(&sp, j1, strlen(j1), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (256u << 20) &&
+	      !strcmp(src, "annotation"));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, j2, strlen(j2), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (128u << 20) &&
+	      !strcmp(src, "memory.limit"));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, j3, strlen(j3), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == 0);
+	cfg.default_size = 64u << 20;
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (64u << 20) &&
+	      !strcmp(src, "default_size"));
+	cfg.max_size = 32u << 20;
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) < 0 && err.errnum == ERANGE);
+	hm_spec_free(&sp);
+
+	CHECK(hm_spec_parse(&sp, "{\"annotations\":{\"io.hotmem.size\":\"0\"}}", 38, &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) < 0 && strstr(err.msg, "io.hotmem.size"));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, "{\"annotations\":{\"io.hotmem.size\":5}}", 36, &err) < 0);
+	CHECK(hm_spec_parse(&sp, "{\"linux\":{\"resources\":{\"memory\":{\"limit\":\"1G\"}}}}", 51, &err) < 0);
+	CHECK(hm_spec_parse(&sp, "{\"linux\":", 9, &err) < 0 && err.code == HM_EXIT_INPUT);
+	CHECK(hm_spec_load(&sp, "/nonexistent-bundle", &err) < 0 && err.errnum == ENOENT &&
+	      strstr(err.msg, "no config.json"));
+	CHECK(hm_spec_load(&sp, "relative", &err) < 0 && err.code == HM_EXIT_INPUT);
+}
+
+/* --- hotmem.conf ------------------------------------------------------------ */
+
+static void t_config(void)
+{
+	struct hm_config c;
+	struct hm_error err;
+
+	hm_config_defaults(&c);
+	CHECK(hm_config_parse(&c, "# comment\ndefault_size = 128M\npolicy = fallback\n"
+				  "provider = /usr/bin/true\nprovider_timeout = 2.5\nblocks = 8-63\n"
+				  "log = stderr\nmissing_kernel = passthrough\n", &err) == 0);
+	CHECK(c.default_size == (128u << 20) && !strcmp(c.policy, "fallback"));
+	CHECK(c.provider && !strcmp(c.provider, "/usr/bin/true") && c.provider_timeout_ms == 2500);
+	CHECK(c.block_min == 8 && c.block_max == 63 && c.log == HM_LOG_STDERR);
+	CHECK(c.missing_kernel == HM_MISSING_PASSTHROUGH);
+	hm_config_free(&c);
+
+	hm_config_defaults(&c);
+	CHECK(hm_config_parse(&c, "defualt_size = 1G\n", &err) < 0 && err.code == HM_EXIT_CONFIG &&
+	      strstr(err.msg, "unknown key"));
+	CHECK(hm_config_parse(&c, "policy = lax\n", &err) < 0 && err.code == HM_EXIT_CONFIG);
+	CHECK(hm_config_parse(&c, "provider = relative/path\n", &err) < 0);
+	CHECK(hm_config_parse(&c, "blocks = 9-3\n", &err) < 0);
+	CHECK(hm_config_parse(&c, "just words\n", &err) < 0);
+	hm_config_free(&c);
+}
+
+/* --- the ledger ------------------------------------------------------------- */
+
+static void t_ledger(void)
+{
+	struct hm_ledger l, l2;
+	struct hm_record r, got;
+	struct hm_error err;
+	char dir[512], **ids;
+	size_t n;
+
+	snprintf(dir, sizeof(dir), "%s/ledger", tmp);
+	CHECK(hm_ledger_open(&l, dir, 100, &err) == 0);
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "ctr-1");
+	snprintf(r.cgroup, sizeof(r.cgroup), "/ctr-1");
+	r.state = HM_REC_BOUND;
+	r.pid = 77;
+	r.nblocks = 3;
+	r.blocks[0] = 40;
+	r.blocks[1] = 41;
+	r.blocks[2] = 45;
+	CHECK(hm_ledger_put(&l, &r, &err) == 0);
+	CHECK(hm_ledger_get(&l, "ctr-1", &got, &err) == 0);
+	CHECK(got.nblocks == 3 && got.blocks[2] == 45 && got.pid == 77 && got.state == HM_REC_BOUND);
+	CHECK(!strcmp(got.cgroup, "/ctr-1"));
+	CHECK(hm_ledger_get(&l, "nobody", &got, &err) == 1);
+
+	/* a second hook waits for the lock, then gives up with a clear error */
+	CHECK(hm_ledger_open(&l2, dir, 50, &err) < 0 && err.code == HM_EXIT_LEDGER &&
+	      strstr(err.msg, "held by another hook"));
+
+	/* corrupt, truncated and old-format records are errors, never guesses */
+	put_file("ledger/bad.rec", "garbage\n");
+	CHECK(hm_ledger_get(&l, "bad", &got, &err) < 0 && err.code == HM_EXIT_LEDGER);
+	put_file("ledger/old.rec", "hotmem-ledger 0\nid old\nend\n");
+	CHECK(hm_ledger_get(&l, "old", &got, &err) < 0 && err.errnum == EPROTO);
+	put_file("ledger/cut.rec", "hotmem-ledger 1\nid cut\nstate bound\ncgroup /cut\n");
+	CHECK(hm_ledger_get(&l, "cut", &got, &err) < 0 && strstr(err.msg, "truncated"));
+	put_file("ledger/dup.rec", "hotmem-ledger 1\nid dup\nstate bound\ncgroup /d\npid 1\nblocks 3 3\nend\n");
+	CHECK(hm_ledger_get(&l, "dup", &got, &err) < 0 && strstr(err.msg, "twice"));
+	put_file("ledger/mis.rec", "hotmem-ledger 1\nid other\nstate bound\ncgroup /d\npid 1\nblocks 3\nend\n");
+	CHECK(hm_ledger_get(&l, "mis", &got, &err) < 0 && strstr(err.msg, "id mismatch"));
+	CHECK(hm_ledger_quarantine(&l, "bad", &err) == 0);
+	CHECK(hm_ledger_get(&l, "bad", &got, &err) == 1);
+
+	CHECK(hm_ledger_ids(&l, &ids, &n, &err) == 0 && n == 5);
+	hm_ids_free(ids, n);
+	CHECK(hm_ledger_del(&l, "ctr-1", &err) == 0);
+	CHECK(hm_ledger_get(&l, "ctr-1", &got, &err) == 1);
+	CHECK(hm_ledger_del(&l, "ctr-1", &err) == 0); /* twice: no error */
+	hm_ledger_close(&l);
+	CHECK(hm_ledger_open(&l2, dir, 50, &err) == 0);
+	hm_ledger_close(&l2);
+}
+
+/* --- claim / release / gc on a fake tree -------------------------------------- */
+
+#define MEM "sys/devices/system/memory"
+
+static void fake_block(long id, const char *state, const char *owner)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), MEM "/memory%ld/state", id);
+	put_file(rel, "%s\n", state);
+	snprintf(rel, sizeof(rel), MEM "/memory%ld/hotplug_owner", id);
+	put_file(rel, "%s\n", owner);
+}
+
+static void ctx_init(struct hm_ctx *c)
+{
+	struct hm_error err;
+	char dir[512];
+
+	memset(c, 0, sizeof(*c));
+	hm_config_defaults(&c->cfg);
+	c->cfg.release_timeout_ms = 50;
+	c->paths.sysfs = hm_strdup_printf("%s/sys", tmp);
+	c->paths.proc = hm_strdup_printf("%s/proc", tmp);
+	c->paths.cgroup = hm_strdup_printf("%s/cg", tmp);
+	snprintf(dir, sizeof(dir), "%s/run", tmp);
+	if (hm_ledger_open(&c->ledger, dir, 100, &err) < 0) {
+		fprintf(stderr, "ledger: %s\n", err.msg);
+		exit(2);
+	}
+	c->ledger_open = true;
+}
+
+static void ctx_free(struct hm_ctx *c)
+{
+	hm_ledger_close(&c->ledger);
+	hm_paths_free(&c->paths);
+	hm_config_free(&c->cfg);
+}
+
+static void t_claim(void)
+{
+	struct hm_state st = { .id = "web", .pid = 4242 };
+	struct hm_state st2 = { .id = "big", .pid = 4243 };
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[256];
+
+	put_file(MEM "/block_size_bytes", "8000000\n"); /* 128 MiB */
+	fake_block(0, "online", "unbound");
+	fake_block(32, "offline", "unbound");
+	fake_block(33, "offline", "unbound");
+	fake_block(34, "offline", "bound /someone-else");
+	fake_block(35, "offline", "unbound");
+	put_file("proc/4242/cgroup", "0::/web\n");
+	put_file("proc/4243/cgroup", "0::/big\n");
+	put_file("proc/4244/cgroup", "0::/\n");
+	put_file("cg/web/memory.hotplug", "");
+	put_file("cg/big/memory.hotplug", "");
+	ctx_init(&c);
+
+	/* 200 MiB: two 128 MiB blocks, the lowest free ones, one write */
+	CHECK(hm_claim(&c, &st, 200u << 20, &err) == 0);
+	get_file("cg/web/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+32 +33"));
+	CHECK(hm_ledger_get(&c.ledger, "web", &r, &err) == 0 && r.state == HM_REC_BOUND &&
+	      r.nblocks == 2 && !strcmp(r.cgroup, "/web"));
+	/* the same container again (prestart + createRuntime): no new claim */
+	CHECK(hm_claim(&c, &st, 200u << 20, &err) == 0);
+	/* the ledger keeps 32/33 from the next container even though the fake
+	 * kernel still shows them offline and unbound */
+	CHECK(hm_claim(&c, &st2, 300u << 20, &err) < 0 && err.code == HM_EXIT_NOMEM);
+	CHECK(strstr(err.msg, "only 1 offline hot-plugged blocks available"));
+	CHECK(hm_ledger_get(&c.ledger, "big", &r, &err) == 1); /* nothing claimed */
+	get_file("cg/big/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+
+	/* bad processes */
+	st2.pid = 4244;
+	CHECK(hm_claim(&c, &st2, 1, &err) < 0 && err.code == HM_EXIT_PROCESS &&
+	      strstr(err.msg, "root cgroup"));
+	st2.pid = 999999;
+	CHECK(hm_claim(&c, &st2, 1, &err) < 0 && err.code == HM_EXIT_PROCESS &&
+	      strstr(err.msg, "not running"));
+	st2.pid = 0;
+	CHECK(hm_claim(&c, &st2, 1, &err) < 0 && err.code == HM_EXIT_PROCESS);
+
+	/* release: 32 still bound to /web -> "-32"; 33 orphaned -> offline */
+	fake_block(32, "online", "bound /web");
+	fake_block(33, "online", "orphan /web");
+	CHECK(hm_release(&c, "web", &err) == 0);
+	get_file("cg/web/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-32"));
+	get_file(MEM "/memory33/state", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "offline"));
+	CHECK(hm_ledger_get(&c.ledger, "web", &r, &err) == 1);
+	/* poststop twice, or for an unknown id: success, no change */
+	CHECK(hm_release(&c, "web", &err) == 0);
+	CHECK(hm_release(&c, "never-seen", &err) == 0);
+	ctx_free(&c);
+}
+
+static void t_gc(void)
+{
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[64];
+
+	ctx_init(&c);
+	fake_block(32, "offline", "unbound");
+	fake_block(33, "online", "orphan /dead");
+	fake_block(35, "online", "orphan /nobody-recorded");
+	/* a hook killed mid-claim: record "claiming", container gone */
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "dead");
+	snprintf(r.cgroup, sizeof(r.cgroup), "/dead");
+	r.state = HM_REC_CLAIMING;
+	r.pid = 999998;
+	r.nblocks = 2;
+	r.blocks[0] = 32;
+	r.blocks[1] = 33;
+	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	/* a live container keeps its record */
+	snprintf(r.id, sizeof(r.id), "alive");
+	snprintf(r.cgroup, sizeof(r.cgroup), "/web");
+	r.state = HM_REC_BOUND;
+	r.pid = 4242;
+	r.nblocks = 1;
+	r.blocks[0] = 34;
+	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	put_file("run/junk.rec", "not a record\n");
+
+	CHECK(hm_gc(&c, true, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "dead", &r, &err) == 1);
+	CHECK(hm_ledger_get(&c.ledger, "alive", &r, &err) == 0);
+	get_file(MEM "/memory33/state", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "offline"));
+	get_file(MEM "/memory35/state", buf, sizeof(buf)); /* unrecorded orphan */
+	CHECK(!strcmp(buf, "offline"));
+	CHECK(hm_ledger_get(&c.ledger, "junk", &r, &err) == 1); /* moved aside */
+	snprintf(buf, sizeof(buf), "%s/run/junk.corrupt", tmp);
+	CHECK(access(buf, F_OK) == 0);
+	/* a block that vanished underneath is dropped, not an error */
+	snprintf(r.id, sizeof(r.id), "gone");
+	r.state = HM_REC_RELEASING;
+	r.pid = 999997;
+	r.nblocks = 1;
+	r.blocks[0] = 99;
+	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	CHECK(hm_gc(&c, true, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "gone", &r, &err) == 1);
+	ctx_free(&c);
+}
+
+int main(void)
+{
+	char cmd[300];
+
+	snprintf(tmp, sizeof(tmp), "%s/hotmem-unit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	hm_log_init(0);
+	run_case("sizes", t_sizes);
+	run_case("state-json", t_state);
+	run_case("config-json-and-size-rule", t_spec);
+	run_case("hotmem-conf", t_config);
+	run_case("ledger", t_ledger);
+	run_case("claim-release-fake-tree", t_claim);
+	run_case("gc-fake-tree", t_gc);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmp);
+	return failures ? 1 : 0;
+}
