@@ -5,7 +5,7 @@ BUILD ?= $(CURDIR)/build
 OUT := $(BUILD)/out
 export HOTMEM_BUILD := $(BUILD)
 
-.PHONY: all deps kernels hook initramfs check demo bench clean distclean FORCE
+.PHONY: all deps kernels hook initramfs check demo bench fuzz clean distclean FORCE
 FORCE:
 
 all: kernels hook initramfs
@@ -28,6 +28,10 @@ initramfs-%: kernel-% hook FORCE
 	@tests/vm/mkinitramfs.sh $(OUT)/$*/initramfs.cpio $(OUT)/$* $(HOOK_BIN)
 
 initramfs: initramfs-vanilla initramfs-hotmem
+
+# libFuzzer over the hook's parsers, for FUZZ_TIME seconds (default 60).
+fuzz: deps
+	@$(MAKE) -s -C oci-hook fuzz
 
 check: deps
 	@tests/tools/check.sh

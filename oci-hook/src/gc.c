@@ -95,8 +95,13 @@ int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err)
 	 * serve anyone again; offline them once empty. */
 	for (size_t i = 0; i < nblocks; i++) {
 		struct hm_error e2;
+		struct hm_block now;
 
 		if (blocks[i].owner != HM_OWNER_ORPHAN || owned[blocks[i].id])
+			continue;
+		/* A record released above may have offlined it meanwhile. */
+		if (hm_block_read(&c->paths, blocks[i].id, &now, &e2) != 0 ||
+		    now.owner != HM_OWNER_ORPHAN)
 			continue;
 		if (hm_block_offline(&c->paths, blocks[i].id, &e2) == 0)
 			hm_log("gc: offlined orphan block %ld of %s", blocks[i].id, blocks[i].owner_path);

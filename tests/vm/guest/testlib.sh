@@ -137,3 +137,57 @@ hm_start_in() {
 	_cg=$1 _out=$2; shift 2
 	sh -c "echo \$\$ > $_cg/cgroup.procs && exec \"\$@\"" sh "$@" > "$_out" 2>&1 &
 }
+
+# --- hotmem-hook -----------------------------------------------------------
+HM_HOOK=/usr/sbin/hotmem-hook
+HM_LEDGER=/run/hotmem
+
+# hm_hook_bundle DIR ARGS...: hm_bundle with hotmem-hook in config.json at
+# createRuntime and poststop, as an operator would configure crun.
+hm_hook_bundle() {
+	_d=$1; shift
+	hm_bundle "$_d" "$@" || return 1
+	hm_bundle_set "$_d" ".hooks = {
+		\"createRuntime\": [{\"path\": \"$HM_HOOK\", \"args\": [\"hotmem-hook\", \"createRuntime\"]}],
+		\"poststop\": [{\"path\": \"$HM_HOOK\", \"args\": [\"hotmem-hook\", \"poststop\"]}]}"
+}
+
+# hm_records: number of ledger records.
+hm_records() { ls "$HM_LEDGER" 2>/dev/null | grep -c '\.rec$'; }
+
+# hm_all_free BLOCKS...: every block is offline and unbound.
+hm_all_free() {
+	for _n in "$@"; do
+		[ "$(cat $HM_SYSMEM/memory$_n/state)" = offline ] || return 1
+		[ "$(cat $HM_SYSMEM/memory$_n/hotplug_owner)" = unbound ] || return 1
+	done
+}
+
+# hm_expect_clean BLOCKS...: nothing claimed, nothing leaked.
+hm_expect_clean() {
+	hm_all_free "$@" || hm_fail "blocks not free: $(for _n in "$@"; do printf '%s:%s:%s ' $_n \
+		"$(cat $HM_SYSMEM/memory$_n/state)" "$(cat $HM_SYSMEM/memory$_n/hotplug_owner)"; done)"
+	[ "$(hm_records)" = 0 ] || hm_fail "ledger not empty: $(ls $HM_LEDGER)"
+}
+
+# hm_state ID PID BUNDLE: the OCI state a runtime gives a hook on stdin.
+hm_state() {
+	printf '{"ociVersion":"1.0.2","id":"%s","status":"created","pid":%s,"bundle":"%s","annotations":{}}' \
+		"$1" "$2" "$3"
+}
+
+# hm_fake_container ID SIZE: a cgroup /ID with a sleeping process and a
+# bundle asking for SIZE, for driving the hook without a runtime; sets
+# HM_CPID.  hm_fake_container_stop ID: what the runtime does at delete.
+hm_fake_container() {
+	mkdir -p /tmp/$1 $HM_CGROOT/$1
+	printf '{"annotations":{"io.hotmem.size":"%s"}}' "$2" > /tmp/$1/config.json
+	sh -c "echo \$\$ > $HM_CGROOT/$1/cgroup.procs && exec sleep 1000" & HM_CPID=$!
+	hm_wait "grep -q $HM_CPID $HM_CGROOT/$1/cgroup.procs" 10
+}
+hm_fake_container_stop() {
+	[ -d $HM_CGROOT/$1 ] || return 0
+	echo 1 > $HM_CGROOT/$1/cgroup.kill
+	hm_wait "! [ -s $HM_CGROOT/$1/cgroup.procs ]" 10
+	rmdir $HM_CGROOT/$1
+}
