@@ -58,6 +58,8 @@ printf '127.0.0.1 localhost\n::1 localhost\n' > "$stage/etc/hosts"
 install -m 0755 "$top/tests/vm/guest/init" "$stage/init"
 install -m 0755 "$top/tests/vm/guest/run-suites.sh" "$stage/hotmem/lib/run-suites.sh"
 install -m 0644 "$top/tests/vm/guest/testlib.sh" "$stage/hotmem/lib/testlib.sh"
+# The operator's crun configuration, used as is by the hook tests.
+install -m 0644 "$top/runtime-patches/crun/hotmem-hooks.jq" "$stage/hotmem/lib/hotmem-hooks.jq"
 
 # Guest test suites: every directory of tests/guest but the sources.
 for d in "$top"/tests/guest/*/; do

@@ -142,14 +142,14 @@ hm_start_in() {
 HM_HOOK=/usr/sbin/hotmem-hook
 HM_LEDGER=/run/hotmem
 
-# hm_hook_bundle DIR ARGS...: hm_bundle with hotmem-hook in config.json at
-# createRuntime and poststop, as an operator would configure crun.
+# hm_hook_bundle DIR ARGS...: hm_bundle plus hotmem-hook at createRuntime and
+# poststop, added by the operator's filter runtime-patches/crun/hotmem-hooks.jq
+# (hook stderr to $HM_OUT/hooks.err).
 hm_hook_bundle() {
 	_d=$1; shift
 	hm_bundle "$_d" "$@" || return 1
-	hm_bundle_set "$_d" ".hooks = {
-		\"createRuntime\": [{\"path\": \"$HM_HOOK\", \"args\": [\"hotmem-hook\", \"createRuntime\"]}],
-		\"poststop\": [{\"path\": \"$HM_HOOK\", \"args\": [\"hotmem-hook\", \"poststop\"]}]}"
+	jq --arg hook "$HM_HOOK" --arg stderr "$HM_OUT/hooks.err" -f /hotmem/lib/hotmem-hooks.jq \
+		"$_d/config.json" > "$_d/config.json.new" && mv "$_d/config.json.new" "$_d/config.json"
 }
 
 # hm_records: number of ledger records.

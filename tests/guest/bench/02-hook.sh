@@ -1,0 +1,49 @@
+#!/bin/sh
+# Benchmark of hotmem-hook (hotmem kernel only; the vanilla run has no hook):
+#   - a container's start-to-exit (`crun run` of /bin/true, 64 MiB limit) with
+#     the hook in config.json and without, alternating, 9 runs each;
+#   - the hook's release of a used block at poststop (its own timing line)
+#     against offlining a never-used block.
+# Output: "BENCH <key> <value>" lines (medians, ns); tests/tools/bench.sh
+# turns them into ratios.
+. /hotmem/lib/testlib.sh
+bench() { echo "BENCH $1 $2"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+[ -e $HM_SYSMEM/memory0/hotplug_owner ] || { echo "# no hotmem kernel: no hook benchmark"; exit 0; }
+before=$(hm_blocks | tr '\n' ' ')
+hm_req vmem-resize 1024 > /dev/null || hm_fail "virtio-mem did not grow"
+hm_wait "[ \$(hm_new_blocks \"$before\" | wc -w) -ge 8 ]" 30 || hm_fail "no new blocks"
+new=$(hm_new_blocks "$before")
+trap 'for n in $new; do [ "$(cat $HM_SYSMEM/memory$n/state)" = online ] && echo offline > $HM_SYSMEM/memory$n/state; done; hm_req vmem-resize 0 > /dev/null' EXIT
+
+hm_bundle /tmp/plain /bin/true || hm_fail "bundle"
+hm_bundle_set /tmp/plain ".linux.resources.memory.limit = $((64 << 20))"
+hm_hook_bundle /tmp/hooked /bin/true || hm_fail "bundle"
+hm_bundle_set /tmp/hooked ".linux.resources.memory.limit = $((64 << 20)) |
+	.annotations[\"run.oci.hooks.stderr\"] = \"/hmout/bench-hooks.log\""
+: > /hmout/bench-hooks.log
+: > /hmout/plain.ns
+: > /hmout/hooked.ns
+for i in 1 2 3 4 5 6 7 8 9; do
+	for kind in plain hooked; do
+		t0=$(hm-now)
+		crun run --bundle /tmp/$kind bench-$kind-$i < /dev/null > /dev/null 2>&1 || hm_fail "crun run $kind $i"
+		echo $(( $(hm-now) - t0 )) >> /hmout/$kind.ns
+	done
+done
+bench plain_run_ns "$(median < /hmout/plain.ns)"
+bench hook_run_ns "$(median < /hmout/hooked.ns)"
+[ "$(grep -c 'released 1 blocks' /hmout/bench-hooks.log)" = 9 ] || hm_fail "hook did not release 9 times"
+bench hook_release_ns "$(sed -n 's/.*released 1 blocks of .* in \([0-9.]*\) ms/\1/p' /hmout/bench-hooks.log |
+	awk '{ printf "%d\n", $1 * 1000000 }' | median)"
+
+# never-used blocks, one at a time, as the hook releases one per container
+: > /hmout/empty.ns
+for n in $new; do
+	[ "$(cat $HM_SYSMEM/memory$n/state)" = offline ] || continue
+	echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"
+	r=$(hm-timed-write $HM_SYSMEM/memory$n/state offline) || hm_fail "offline memory$n: $r"
+	echo "$r" | sed -n 's/.*ns=\([0-9]*\).*/\1/p' >> /hmout/empty.ns
+done
+bench empty_offline1_ns "$(median < /hmout/empty.ns)"
+exit 0
