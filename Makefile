@@ -5,7 +5,7 @@ BUILD ?= $(CURDIR)/build
 OUT := $(BUILD)/out
 export HOTMEM_BUILD := $(BUILD)
 
-.PHONY: all deps kernels hook initramfs check demo bench fuzz clean distclean FORCE
+.PHONY: all deps kernels series-builds hook initramfs check demo bench fuzz clean distclean FORCE
 FORCE:
 
 all: kernels hook initramfs
@@ -18,6 +18,10 @@ kernel-%: deps FORCE
 	@kernel/build-kernel.sh $* $(OUT)/$*
 
 kernels: kernel-vanilla kernel-hotmem
+
+# Every patch of the series builds on its own (slow: not part of check).
+series-builds: deps
+	@kernel/check-series-builds.sh
 
 hook: deps
 	@$(MAKE) -s -C oci-hook
