@@ -35,9 +35,9 @@ for t in tests/host/*.sh; do
 done
 grep -E '^(PASS|FAIL|SKIP) host' "$results" || true
 
-step "kernels (vanilla, hotmem)"
+step "kernels (vanilla, hotmem, debug)"
 vms=()
-for v in vanilla hotmem; do
+for v in vanilla hotmem debug; do
 	if run_step "kernel-$v" make -s "kernel-$v" && run_step "initramfs-$v" make -s "initramfs-$v"; then
 		vms+=("$v")
 	fi
@@ -48,6 +48,9 @@ for v in "${vms[@]}"; do
 	case $v in
 	hotmem)  suites=common,hotmem,hook ;;
 	vanilla) suites=common,vanilla ;;
+	# the hotmem kernel with DEBUG_VM, DEBUG_LIST and lockdep: the series'
+	# own tests, whose last test checks the kernel log and lockdep
+	debug)   suites=hotmem,hook ;;
 	esac
 	step "VM: $v kernel, suites $suites"
 	python3 tests/vm/run-vm.py --name "$v" --kernel "$build/out/$v/bzImage" \

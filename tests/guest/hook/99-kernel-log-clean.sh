@@ -1,0 +1,1 @@
+../hotmem/99-kernel-log-clean.sh

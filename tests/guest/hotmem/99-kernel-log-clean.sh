@@ -1,0 +1,19 @@
+#!/bin/sh
+# Runs last in the hotmem suite (and in the hook suite on the debug kernel):
+# nothing the tests did made the kernel complain.  The debug kernel
+# (DEBUG_VM, DEBUG_LIST, PROVE_LOCKING) must also still have lockdep on:
+# lockdep turns itself off (debug_locks 0) after its first report.
+# OOM reports of the strict-policy test are expected and not matched.
+. /hotmem/lib/testlib.sh
+pat='WARNING:|BUG:|BUG |circular locking|inconsistent lock state|lock held when returning|list_add corruption|list_del corruption|Bad page|bad page state|page dumped because|kernel BUG|general protection'
+if dmesg | grep -E "$pat" > $HM_OUT/splat; then
+	cat $HM_OUT/splat
+	dmesg | grep -E -A 30 "$pat" | head -80
+	hm_fail "the kernel log has warnings"
+fi
+if [ -e /proc/lockdep_stats ]; then
+	grep "debug_locks:" /proc/lockdep_stats
+	grep -Eq "debug_locks:[[:space:]]+1" /proc/lockdep_stats || hm_fail "lockdep switched itself off"
+	hm_log "lockdep active, no report"
+fi
+exit 0
