@@ -70,6 +70,14 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, s
 	}
 	if (ret < 0 && err->errnum == EBUSY)
 		return 1;
+	/*
+	 * The cgroup is gone but the kernel still shows the block bound: the
+	 * memcg is offlined asynchronously after rmdir (crun removes the
+	 * cgroup right before poststop).  It becomes an orphan in a moment;
+	 * try again then.
+	 */
+	if (ret < 0 && (err->errnum == ENOENT || err->errnum == ENODEV))
+		return 1;
 	if (ret < 0)
 		return hm_wrap(err, "releasing block %ld", id);
 	return 0;

@@ -439,6 +439,22 @@ static void t_gc(void)
 	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
 	CHECK(hm_gc(&c, true, &err) == 0);
 	CHECK(hm_ledger_get(&c.ledger, "gone", &r, &err) == 1);
+
+	/* poststop right after rmdir: the kernel still says "bound" to a
+	 * cgroup whose directory is gone; that is "not yet", not an error */
+	fake_block(36, "online", "bound /removed");
+	snprintf(r.id, sizeof(r.id), "removed");
+	snprintf(r.cgroup, sizeof(r.cgroup), "/removed");
+	r.state = HM_REC_BOUND;
+	r.nblocks = 1;
+	r.blocks[0] = 36;
+	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	CHECK(hm_release(&c, "removed", &err) < 0 && err.errnum == EBUSY);
+	CHECK(hm_ledger_get(&c.ledger, "removed", &r, &err) == 0 && r.state == HM_REC_RELEASING);
+	fake_block(36, "online", "orphan /removed");
+	CHECK(hm_release(&c, "removed", &err) == 0);
+	get_file(MEM "/memory36/state", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "offline"));
 	ctx_free(&c);
 }
 
