@@ -32,7 +32,7 @@ static bool container_alive(struct hm_ctx *c, const struct hm_record *r)
 	return strcmp(rel, r->cgroup) == 0;
 }
 
-static int gc_record(struct hm_ctx *c, const char *id, bool *owned, size_t nowned,
+static int gc_record(struct hm_ctx *c, const char *id, bool full, bool *owned, size_t nowned,
 		     struct hm_error *err)
 {
 	struct hm_record *r = calloc(1, sizeof(*r));
@@ -60,7 +60,10 @@ static int gc_record(struct hm_ctx *c, const char *id, bool *owned, size_t nowne
 	}
 	hm_log("gc: container %s is gone (record %s): releasing %zu blocks", id,
 	       hm_rec_state_name(r->state), r->nblocks);
-	ret = hm_release_record(c, r, false, err);
+	/* The operator's gc waits (release_timeout) for blocks that are
+	 * about to become free, e.g. of a cgroup being removed; the cheap gc
+	 * of every hook call does not. */
+	ret = hm_release_record(c, r, full, err);
 	if (ret == 1) {
 		for (size_t i = 0; i < r->nblocks; i++)
 			if (r->blocks[i] >= 0 && (size_t)r->blocks[i] < nowned)
@@ -89,7 +92,7 @@ int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err)
 	if (hm_ledger_ids(&c->ledger, &ids, &nids, err) < 0)
 		return -1;
 	for (size_t i = 0; i < nids; i++)
-		if (gc_record(c, ids[i], owned, nowned, err) < 0)
+		if (gc_record(c, ids[i], full, owned, nowned, err) < 0)
 			goto out;
 	/* Orphans nobody records: their cgroup is gone, so they can never
 	 * serve anyone again; offline them once empty. */
