@@ -40,3 +40,23 @@ echo 'policy = lax' > "$tmp/bad.conf"
 check bad-config 10 'bad.conf: line 1: bad value' env HOTMEM_CONFIG="$tmp/bad.conf" "$hook" gc
 if "$hook" --version | grep -q '^hotmem-hook [0-9]'; then echo "PASS host:hook/cli-version"; else echo "FAIL host:hook/cli-version"; fi
 if "$hook" --help | grep -q 'usage: hotmem-hook'; then echo "PASS host:hook/cli-help"; else echo "FAIL host:hook/cli-help"; fi
+# make install lays out the binary, the config, the hooks.d files (whose path
+# names the installed binary) and the man page.
+dest=$tmp/dest
+if make -s -C "$top/oci-hook" install DESTDIR="$dest" PREFIX=/usr/local > "$tmp/install.log" 2>&1 &&
+   [ -x "$dest/usr/local/libexec/hotmem/hotmem-hook" ] && [ -f "$dest/etc/hotmem/hotmem.conf" ] &&
+   [ -f "$dest/usr/local/share/man/man8/hotmem-hook.8" ] &&
+   [ "$(jq -r .hook.path "$dest/usr/local/share/containers/oci/hooks.d/hotmem-poststop.json")" = \
+     /usr/local/libexec/hotmem/hotmem-hook ] &&
+   HOTMEM_CONFIG="$dest/etc/hotmem/hotmem.conf" "$dest/usr/local/libexec/hotmem/hotmem-hook" --version > /dev/null; then
+	echo "PASS host:hook/make-install"
+else
+	cat "$tmp/install.log"
+	echo "FAIL host:hook/make-install"
+fi
+# The installed config, with every documented default, parses.
+if HOTMEM_CONFIG="$top/oci-hook/hotmem.conf" HOTMEM_SYSFS_ROOT=$tmp/nosys "$hook" gc 2>&1 | grep -q 'hotmem.conf'; then
+	echo "FAIL host:hook/default-config-parses"
+else
+	echo "PASS host:hook/default-config-parses"
+fi
