@@ -183,11 +183,14 @@ hm_fake_container() {
 	mkdir -p /tmp/$1 $HM_CGROOT/$1
 	printf '{"annotations":{"io.hotmem.size":"%s"}}' "$2" > /tmp/$1/config.json
 	sh -c "echo \$\$ > $HM_CGROOT/$1/cgroup.procs && exec sleep 1000" & HM_CPID=$!
+	echo $HM_CPID > /tmp/$1.pid
 	hm_wait "grep -q $HM_CPID $HM_CGROOT/$1/cgroup.procs" 10
 }
 hm_fake_container_stop() {
 	[ -d $HM_CGROOT/$1 ] || return 0
 	echo 1 > $HM_CGROOT/$1/cgroup.kill
 	hm_wait "! [ -s $HM_CGROOT/$1/cgroup.procs ]" 10
+	# reap it: an unreaped (zombie) task keeps the cgroup busy
+	wait "$(cat /tmp/$1.pid)" 2>/dev/null
 	rmdir $HM_CGROOT/$1
 }
