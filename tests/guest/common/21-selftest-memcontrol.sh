@@ -14,8 +14,13 @@ mnt=/mnt/memcontrol
 mkdir -p $mnt
 mke2fs -q /dev/ram0 >/dev/null 2>&1 || hm_fail "mke2fs /dev/ram0"
 mount -t ext2 /dev/ram0 $mnt || hm_fail "mount ext2"
+# test_memcg_swap_max_peak needs swap: a swap file on the same ext2, for
+# this run only.
+dd if=/dev/zero of=$mnt/swapfile bs=1M count=64 2>/dev/null && chmod 600 $mnt/swapfile &&
+	mkswap $mnt/swapfile >/dev/null 2>&1 && swapon $mnt/swapfile || hm_fail "swapon $mnt/swapfile"
 (cd $mnt && "$st") > /tmp/memcontrol.raw 2>&1
 rc=$?
+swapoff $mnt/swapfile
 umount $mnt
 # The selftest's children inherit its unflushed stdout buffer, so a result
 # line can appear more than once: keep the first of each.
