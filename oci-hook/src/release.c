@@ -71,10 +71,10 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, s
 	if (ret < 0 && err->errnum == EBUSY)
 		return 1;
 	/*
-	 * The cgroup is gone but the kernel still shows the block bound: the
-	 * memcg is offlined asynchronously after rmdir (crun removes the
-	 * cgroup right before poststop).  It becomes an orphan in a moment;
-	 * try again then.
+	 * The cgroup was removed between reading the block's owner and
+	 * writing to its memory.hotplug (crun removes it right before
+	 * poststop, gc may run at that moment): the block is an orphan now;
+	 * the next attempt offlines it through sysfs.
 	 */
 	if (ret < 0 && (err->errnum == ENOENT || err->errnum == ENODEV))
 		return 1;
@@ -117,7 +117,7 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 			hm_log("%zu of %zu blocks still in use; kept in the ledger for gc", kept, nblocks);
 			return 1;
 		}
-		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
+		nanosleep(&(struct timespec){ 0, 2 * 1000000 }, NULL);
 	}
 	if (hm_ledger_del(&c->ledger, r->id, err) < 0)
 		return -1;

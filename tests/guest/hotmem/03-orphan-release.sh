@@ -1,15 +1,29 @@
 #!/bin/sh
 # crun removes a container's cgroup before its poststop hook runs: rmdir with
-# a bound block succeeds, the block becomes an orphan (hotplug_owner), takes
+# a bound block succeeds, the block is an orphan at once (hotplug_owner), takes
 # back its pages, serves nobody, and root releases it by offlining it via
 # sysfs - EBUSY while a page is in use, then with zero migration.
 . /hotmem/lib/testlib.sh
 hm_plug_dimm 256 || hm_fail "DIMM did not plug"
 set -- $HM_NEW
-X=$1
+X=$1 Y=$2
 a=$HM_CGROOT/hm-orphan
-mkdir -p $a
-trap 'rmdir $a 2>/dev/null; hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT
+b=$HM_CGROOT/hm-orphan2
+mkdir -p $a $b
+trap 'rmdir $a $b 2>/dev/null; hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT
+
+# What crun and the hook do: the cgroup's tasks allocated from the block and
+# exited, crun removes the cgroup, poststop offlines the block right away.
+hm_expect ok $b/memory.hotplug "+$Y"
+set -- $(hm_block_pfns $Y)
+out=$(sh -c "echo \$\$ > $b/cgroup.procs && exec hm-pfns 32 $1 $2")
+echo "$out" | grep -q "present=8192 in=8192 out=0" || hm_fail "pages outside block $Y: $out"
+rmdir $b || hm_fail "rmdir of a cgroup with a bound block"
+m0=$(hm_vmstat pgmigrate_success)
+hm_expect ok $HM_SYSMEM/memory$Y/state offline
+[ "$(hm_vmstat pgmigrate_success)" = "$m0" ] || hm_fail "offlining the emptied orphan migrated pages"
+[ "$(cat $HM_SYSMEM/memory$Y/hotplug_owner)" = unbound ] || hm_fail "owner of $Y after release"
+
 hm_expect ok $a/memory.hotplug "+$X"
 # A tmpfs file written from the cgroup keeps a page of the block in use
 # after the cgroup is gone.
@@ -18,8 +32,8 @@ sh -c "echo \$\$ > $a/cgroup.procs && dd if=/dev/zero of=/tmp/orph/f bs=1M count
 grep -q "used=8388608 " $a/memory.hotplug || hm_fail "tmpfs pages not from the pool: $(cat $a/memory.hotplug)"
 hm_expect EBUSY $HM_SYSMEM/memory$X/state offline
 rmdir $a || hm_fail "rmdir of a cgroup with a bound block"
-# The memcg goes offline asynchronously after rmdir (css_offline).
-hm_wait "grep -q '^orphan' $HM_SYSMEM/memory$X/hotplug_owner" 30
+# An orphan as soon as rmdir returns, though the memcg itself goes offline
+# later (css_offline): crun runs poststop hooks right after the rmdir.
 owner=$(cat $HM_SYSMEM/memory$X/hotplug_owner)
 [ "$owner" = "orphan /hm-orphan" ] || hm_fail "hotplug_owner after rmdir: '$owner'"
 hm_expect EBUSY $HM_SYSMEM/memory$X/state offline
