@@ -6,6 +6,8 @@
 # VARIANT  vanilla  pristine source, test-vm.config          (the baseline)
 #          hotmem   source + series, test-vm + hotmem.config (the product)
 #          debug    like hotmem, plus debug.config           (lockdep, DEBUG_VM, ...)
+#          off      source + series, test-vm + off.config    (CONFIG_MEMCG_HOTPLUG=n:
+#                   the series must not change a kernel that does not enable it)
 #
 # OUTDIR receives bzImage, config and selftests/ (the upstream selftests this
 # kernel is checked with, built statically from the same tree).
@@ -21,8 +23,8 @@
 # built the same inputs before copies instead of building.
 set -euo pipefail
 
-variant=${1:?usage: build-kernel.sh vanilla|hotmem|debug OUTDIR}
-outdir=${2:?usage: build-kernel.sh vanilla|hotmem|debug OUTDIR}
+variant=${1:?usage: build-kernel.sh vanilla|hotmem|debug|off OUTDIR}
+outdir=${2:?usage: build-kernel.sh vanilla|hotmem|debug|off OUTDIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
 series_dir=$top/kernel/cgroup-hotmem
 cfg_dir=$series_dir/config
@@ -38,6 +40,7 @@ case $variant in
 vanilla) flavour=pristine; frags=("$cfg_dir/test-vm.config") ;;
 hotmem)  flavour=patched;  frags=("$cfg_dir/test-vm.config" "$cfg_dir/hotmem.config") ;;
 debug)   flavour=patched;  frags=("$cfg_dir/test-vm.config" "$cfg_dir/hotmem.config" "$cfg_dir/debug.config") ;;
+off)     flavour=patched;  frags=("$cfg_dir/test-vm.config" "$cfg_dir/off.config") ;;
 *) die "unknown variant '$variant'" ;;
 esac
 
@@ -111,6 +114,8 @@ if [ "$(cat "$obj/.hotmem-config" 2>/dev/null)" != "$config_key" ] || [ ! -f "$o
 	while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*) grep -qxF "$line" "$obj/.config" || { log "config: wanted '$line', got '$(grep -E "^(# )?${line%%=*}[= ]" "$obj/.config" || echo unset)'"; missing=1; } ;;
+		"# CONFIG_"*" is not set") sym=${line#\# }; sym=${sym%% *}
+			! grep -q "^$sym=" "$obj/.config" || { log "config: wanted '$line', got '$(grep "^$sym=" "$obj/.config")'"; missing=1; } ;;
 		esac
 	done < <(cat "${frags[@]}")
 	[ "$missing" = 0 ] || die "config fragment not satisfied"

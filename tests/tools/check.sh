@@ -35,9 +35,9 @@ for t in tests/host/*.sh; do
 done
 grep -E '^(PASS|FAIL|SKIP) host' "$results" || true
 
-step "kernels (vanilla, hotmem, debug)"
+step "kernels (vanilla, hotmem, debug, off)"
 vms=()
-for v in vanilla hotmem debug; do
+for v in vanilla hotmem debug off; do
 	if run_step "kernel-$v" make -s "kernel-$v" && run_step "initramfs-$v" make -s "initramfs-$v"; then
 		vms+=("$v")
 	fi
@@ -51,6 +51,8 @@ for v in "${vms[@]}"; do
 	# the hotmem kernel with DEBUG_VM, DEBUG_LIST and lockdep: the series'
 	# own tests, whose last test checks the kernel log and lockdep
 	debug)   suites=hotmem,hook ;;
+	# the series with CONFIG_MEMCG_HOTPLUG=n must behave as vanilla does
+	off)     suites=common,vanilla ;;
 	esac
 	step "VM: $v kernel, suites $suites"
 	python3 tests/vm/run-vm.py --name "$v" --kernel "$build/out/$v/bzImage" \
