@@ -88,6 +88,7 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 	uint64_t t0 = hm_now_ns();
 	uint64_t deadline = t0 + (uint64_t)c->cfg.release_timeout_ms * 1000000u;
 	size_t nblocks = r->nblocks;
+	unsigned int attempts = 0;
 
 	/* Recorded before it is done: a killed hook leaves "releasing". */
 	if (r->state != HM_REC_RELEASING) {
@@ -98,6 +99,8 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 	hm_debug_point("release-recorded");
 	for (;;) {
 		size_t kept = 0;
+
+		attempts++;
 
 		for (size_t i = 0; i < r->nblocks; i++) {
 			int ret = release_block(c, r, r->blocks[i], err);
@@ -121,8 +124,8 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 	}
 	if (hm_ledger_del(&c->ledger, r->id, err) < 0)
 		return -1;
-	hm_log("released %zu blocks of %s in %.1f ms", nblocks, r->cgroup,
-	       (double)(hm_now_ns() - t0) / 1e6);
+	hm_log("released %zu blocks of %s in %.1f ms (%u attempt%s)", nblocks, r->cgroup,
+	       (double)(hm_now_ns() - t0) / 1e6, attempts, attempts == 1 ? "" : "s");
 	return 0;
 }
 
