@@ -1,7 +1,9 @@
 #!/bin/sh
 # Benchmark of hotmem-hook (hotmem kernel only; the vanilla run has no hook):
-#   - a container's start-to-exit (`crun run` of /bin/true, 64 MiB limit) with
-#     the hook in config.json and without, alternating, 9 runs each;
+#   - a container's start-to-exit (`crun run`, 64 MiB limit) with the hook in
+#     config.json and without, alternating, 9 runs each, for two workloads:
+#     /bin/true (nothing but the container's start and stop: the hook's worst
+#     case) and a small function that faults 48 MiB and exits;
 #   - the hook's release of a used block at poststop (its own timing line)
 #     against offlining a never-used block.
 # Output: "BENCH <key> <value>" lines (medians, ns); tests/tools/bench.sh
@@ -16,24 +18,34 @@ hm_wait "[ \$(hm_new_blocks \"$before\" | wc -w) -ge 8 ]" 30 || hm_fail "no new 
 new=$(hm_new_blocks "$before")
 trap 'for n in $new; do [ "$(cat $HM_SYSMEM/memory$n/state)" = online ] && echo offline > $HM_SYSMEM/memory$n/state; done; hm_req vmem-resize 0 > /dev/null' EXIT
 
-hm_bundle /tmp/plain /bin/true || hm_fail "bundle"
-hm_bundle_set /tmp/plain ".linux.resources.memory.limit = $((64 << 20))"
-hm_hook_bundle /tmp/hooked /bin/true || hm_fail "bundle"
-hm_bundle_set /tmp/hooked ".linux.resources.memory.limit = $((64 << 20)) |
-	.annotations[\"run.oci.hooks.stderr\"] = \"/hmout/bench-hooks.log\""
 : > /hmout/bench-hooks.log
-: > /hmout/plain.ns
-: > /hmout/hooked.ns
-for i in 1 2 3 4 5 6 7 8 9; do
-	for kind in plain hooked; do
-		t0=$(hm-now)
-		crun run --bundle /tmp/$kind bench-$kind-$i < /dev/null > /dev/null 2>&1 || hm_fail "crun run $kind $i"
-		echo $(( $(hm-now) - t0 )) >> /hmout/$kind.ns
+for w in true fn; do
+	# the container's command (not "$args": hm_bundle sets that variable)
+	case $w in
+	true) cmd=/bin/true ;;
+	fn)   cmd="/bin/hm-alloc 48 0" ;;
+	esac
+	hm_bundle /tmp/plain-$w $cmd || hm_fail "bundle"
+	hm_bundle_set /tmp/plain-$w ".linux.resources.memory.limit = $((64 << 20))"
+	hm_hook_bundle /tmp/hooked-$w $cmd || hm_fail "bundle"
+	hm_bundle_set /tmp/hooked-$w ".linux.resources.memory.limit = $((64 << 20)) |
+		.annotations[\"run.oci.hooks.stderr\"] = \"/hmout/bench-hooks.log\""
+	: > /hmout/plain-$w.ns
+	: > /hmout/hooked-$w.ns
+	for i in 1 2 3 4 5 6 7 8 9; do
+		for kind in plain hooked; do
+			t0=$(hm-now)
+			crun run --bundle /tmp/$kind-$w bench-$kind-$w-$i < /dev/null > /dev/null 2> /hmout/crun.err ||
+				hm_fail "crun run $kind-$w $i: $(tail -n 2 /hmout/crun.err) $(tail -n 2 /hmout/bench-hooks.log)"
+			echo $(( $(hm-now) - t0 )) >> /hmout/$kind-$w.ns
+		done
 	done
 done
-bench plain_run_ns "$(median < /hmout/plain.ns)"
-bench hook_run_ns "$(median < /hmout/hooked.ns)"
-[ "$(grep -c 'released 1 blocks' /hmout/bench-hooks.log)" = 9 ] || hm_fail "hook did not release 9 times"
+bench plain_run_ns "$(median < /hmout/plain-true.ns)"
+bench hook_run_ns "$(median < /hmout/hooked-true.ns)"
+bench plain_fn_run_ns "$(median < /hmout/plain-fn.ns)"
+bench hook_fn_run_ns "$(median < /hmout/hooked-fn.ns)"
+[ "$(grep -c 'released 1 blocks' /hmout/bench-hooks.log)" = 18 ] || hm_fail "hook did not release 18 times"
 bench hook_release_ns "$(sed -n 's/.*released 1 blocks of .* in \([0-9.]*\) ms/\1/p' /hmout/bench-hooks.log |
 	awk '{ printf "%d\n", $1 * 1000000 }' | median)"
 
@@ -42,6 +54,9 @@ bench hook_release_ns "$(sed -n 's/.*released 1 blocks of .* in \([0-9.]*\) ms/\
 for n in $new; do
 	[ "$(cat $HM_SYSMEM/memory$n/state)" = offline ] || continue
 	echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"
+	# after a pause, as the hook's release comes after the container ran
+	# (see 01-reclaim.sh)
+	sleep 1
 	r=$(hm-timed-write $HM_SYSMEM/memory$n/state offline) || hm_fail "offline memory$n: $r"
 	echo "$r" | sed -n 's/.*ns=\([0-9]*\).*/\1/p' >> /hmout/empty.ns
 done
