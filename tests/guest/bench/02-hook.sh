@@ -49,16 +49,19 @@ bench hook_fn_run_ns "$(median < /hmout/hooked-fn.ns)"
 bench hook_release_ns "$(sed -n 's/.*released 1 blocks of .* in \([0-9.]*\) ms/\1/p' /hmout/bench-hooks.log |
 	awk '{ printf "%d\n", $1 * 1000000 }' | median)"
 
-# never-used blocks, one at a time, as the hook releases one per container
-: > /hmout/empty.ns
+# never-used blocks, one at a time, as the hook releases one per container:
+# right after onlining (warm) and after a pause (cold; see 01-reclaim.sh)
+: > /hmout/warm.ns
+: > /hmout/cold.ns
 for n in $new; do
 	[ "$(cat $HM_SYSMEM/memory$n/state)" = offline ] || continue
-	echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"
-	# after a pause, as the hook's release comes after the container ran
-	# (see 01-reclaim.sh)
-	sleep 1
-	r=$(hm-timed-write $HM_SYSMEM/memory$n/state offline) || hm_fail "offline memory$n: $r"
-	echo "$r" | sed -n 's/.*ns=\([0-9]*\).*/\1/p' >> /hmout/empty.ns
+	for ref in warm cold; do
+		echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"
+		[ $ref = warm ] || sleep 1
+		r=$(hm-timed-write $HM_SYSMEM/memory$n/state offline) || hm_fail "offline memory$n: $r"
+		echo "$r" | sed -n 's/.*ns=\([0-9]*\).*/\1/p' >> /hmout/$ref.ns
+	done
 done
-bench empty_offline1_ns "$(median < /hmout/empty.ns)"
+bench empty_offline1_warm_ns "$(median < /hmout/warm.ns)"
+bench empty_offline1_cold_ns "$(median < /hmout/cold.ns)"
 exit 0
