@@ -30,4 +30,15 @@ while read -r p; do
 		printf '%s\n' "$out" | sed 's/^/    /'
 		echo "FAIL host:checkpatch:$p: checkpatch --strict reports findings"
 	fi
+	# Given a path git tracks, relative to the top of the repository,
+	# checkpatch checks the patch file as a source file (--file): the
+	# file itself must be clean too (blank context lines written empty,
+	# no "-- " signature: git format-patch --no-signature).
+	if out=$(cd "$top" && "$cp" --strict --no-tree --quiet --show-types \
+			"kernel/cgroup-hotmem/$p" 2>&1) && [ -z "$out" ]; then
+		echo "PASS host:checkpatch-as-file:$p"
+	else
+		printf '%s\n' "$out" | sed 's/^/    /'
+		echo "FAIL host:checkpatch-as-file:$p: checkpatch --strict on the file from the repository top reports findings"
+	fi
 done < "$dir/series"
