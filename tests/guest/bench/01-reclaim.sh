@@ -4,10 +4,11 @@
 # 1 GiB of virtio-mem memory is plugged (8 blocks).  Six processes, each in
 # its own cgroup, fault 100 MiB at once; three exit; the memory of the three
 # is reclaimed:
-#   hotmem kernel:  each cgroup has one bound block; the three blocks of the
-#                   exited cgroups are released with `-N` (one write each);
+#   hotmem kernel:  each cgroup has one bound block; the exited cgroups are
+#                   removed and their (orphaned) blocks offlined via sysfs;
 #   vanilla kernel: 6 blocks are online_movable; 3 of them are offlined.
-# Reference on both: offlining 3 never-used blocks.  All times are measured
+# Reference on both: offlining 3 never-used blocks, right after onlining them
+# (warm) and after a 1 s pause (cold; see below).  All times are measured
 # in this VM; the host compares ratios (tests/tools/bench.sh), never seconds.
 # Output: "BENCH <key> <value>" lines.
 . /hotmem/lib/testlib.sh

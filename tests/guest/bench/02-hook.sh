@@ -5,7 +5,7 @@
 #     /bin/true (nothing but the container's start and stop: the hook's worst
 #     case) and a small function that faults 48 MiB and exits;
 #   - the hook's release of a used block at poststop (its own timing line)
-#     against offlining a never-used block.
+#     against offlining a never-used block, warm and cold (01-reclaim.sh).
 # Output: "BENCH <key> <value>" lines (medians, ns); tests/tools/bench.sh
 # turns them into ratios.
 . /hotmem/lib/testlib.sh
