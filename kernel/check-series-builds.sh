@@ -25,15 +25,23 @@ done < "$series_dir/series"
 
 build_at() { # COMMIT OBJDIR HOTPLUG(y|n)
 	git -C "$work/src" checkout -q "$1"
-	if [ ! -f "$2/.config" ]; then
-		make -s -C "$work/src" O="$2" tinyconfig >/dev/null
-		"$work/src/scripts/kconfig/merge_config.sh" -m -O "$2" "$2/.config" \
-			"$cfg/test-vm.config" "$cfg/hotmem.config" >/dev/null
-	fi
+	[ -f "$2/.config" ] || make -s -C "$work/src" O="$2" tinyconfig >/dev/null
+	# The fragments again at every commit: CONFIG_MEMCG_HOTPLUG does not
+	# exist at the first patch, so a .config made there alone would carry
+	# the option as off into every later build.
+	"$work/src/scripts/kconfig/merge_config.sh" -m -O "$2" "$2/.config" \
+		"$cfg/test-vm.config" "$cfg/hotmem.config" >/dev/null
 	if [ "$3" = n ]; then
 		sed -i 's/^CONFIG_MEMCG_HOTPLUG=y/# CONFIG_MEMCG_HOTPLUG is not set/' "$2/.config"
 	fi
 	make -s -C "$work/src" O="$2" olddefconfig >/dev/null
+	# Where the tree has the option, it must be what this build claims.
+	if grep -q '^config MEMCG_HOTPLUG$' "$work/src/mm/Kconfig"; then
+		case $3 in
+		y) grep -qx 'CONFIG_MEMCG_HOTPLUG=y' "$2/.config" ;;
+		n) ! grep -q '^CONFIG_MEMCG_HOTPLUG=' "$2/.config" ;;
+		esac || { log "FAIL: CONFIG_MEMCG_HOTPLUG is not $3 at $(git -C "$work/src" log -1 --format=%s)"; exit 1; }
+	fi
 	if ! make -s -C "$work/src" O="$2" -j"$(nproc)" bzImage > "$2/build.log" 2>&1 ||
 	   grep -q "warning:" "$2/build.log"; then
 		tail -n 30 "$2/build.log" >&2
