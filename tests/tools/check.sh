@@ -45,18 +45,21 @@ done
 
 step "VM tests"
 for v in "${vms[@]}"; do
+	mem=512M
 	case $v in
 	hotmem)  suites=common,hotmem,hook ;;
 	vanilla) suites=common,vanilla ;;
-	# the hotmem kernel with DEBUG_VM, DEBUG_LIST and lockdep: the series'
-	# own tests, whose last test checks the kernel log and lockdep
-	debug)   suites=hotmem,hook ;;
+	# the hotmem kernel with DEBUG_VM, DEBUG_LIST, lockdep and KASAN: the
+	# series' own tests, whose last test checks the kernel log and lockdep.
+	# KASAN maps 1/8 of every block it sees come online as shadow in boot
+	# memory (16 MiB per 128 MiB block, 256 MiB for hook/02's 16 blocks).
+	debug)   suites=hotmem,hook mem=1G ;;
 	# the series with CONFIG_MEMCG_HOTPLUG=n must behave as vanilla does
 	off)     suites=common,vanilla ;;
 	esac
 	step "VM: $v kernel, suites $suites"
 	python3 tests/vm/run-vm.py --name "$v" --kernel "$build/out/$v/bzImage" \
-		--initrd "$build/out/$v/initramfs.cpio" --suites "$suites" \
+		--initrd "$build/out/$v/initramfs.cpio" --suites "$suites" --boot-mem "$mem" \
 		--timeout "${HOTMEM_VM_TIMEOUT:-1500}" --log "$logs/vm-$v.log" \
 		--results "$results" --quiet
 done

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs last in the hotmem suite (and in the hook suite on the debug kernel):
 # nothing the tests did made the kernel complain.  The debug kernel
-# (DEBUG_VM, DEBUG_LIST, PROVE_LOCKING) must also still have lockdep on:
-# lockdep turns itself off (debug_locks 0) after its first report.
+# (DEBUG_VM, DEBUG_LIST, PROVE_LOCKING, KASAN) must also still have lockdep
+# on: lockdep turns itself off (debug_locks 0) after its first report; and
+# KASAN must be in it, so that "no BUG: KASAN line" means something.
 # OOM reports of the strict-policy test are expected and not matched.
 . /hotmem/lib/testlib.sh
 pat='WARNING:|BUG:|BUG |circular locking|inconsistent lock state|lock held when returning|list_add corruption|list_del corruption|Bad page|bad page state|page dumped because|kernel BUG|general protection'
@@ -14,6 +15,7 @@ fi
 if [ -e /proc/lockdep_stats ]; then
 	grep "debug_locks:" /proc/lockdep_stats
 	grep -Eq "debug_locks:[[:space:]]+1" /proc/lockdep_stats || hm_fail "lockdep switched itself off"
-	hm_log "lockdep active, no report"
+	grep -q ' kasan_report$' /proc/kallsyms || hm_fail "the debug kernel has no KASAN"
+	hm_log "lockdep active, KASAN built in, no report"
 fi
 exit 0
