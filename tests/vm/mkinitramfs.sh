@@ -4,8 +4,8 @@
 #   tests/vm/mkinitramfs.sh OUT.cpio KERNEL_OUTDIR [HOOK_BINARY]
 #
 # Contents: static busybox, bash, crun, jq, podman and conmon, and the hook
-# with their shared libraries (the hook also as `make install` puts it); the guest init and test library; every guest test suite
-# (tests/guest/<suite>/); the guest programs (tests/guest/src/*.c, built
+# with their shared libraries (the hook also as `make install` puts it); the
+# guest init and test library; every guest test suite (tests/guest/<suite>/); the guest programs (tests/guest/src/*.c, built
 # static); the selftests built with the kernel in KERNEL_OUTDIR; a busybox
 # root file system for containers at /hotmem/rootfs.
 set -euo pipefail
@@ -44,20 +44,18 @@ copy_elf /usr/bin/jq /usr/bin/jq
 # busybox-static has neither flock nor mountpoint: take util-linux's.
 copy_elf /usr/bin/flock /usr/bin/flock
 copy_elf /usr/bin/mountpoint /usr/bin/mountpoint
-if [ -n "$hook" ]; then
-	copy_elf "$hook" /usr/sbin/hotmem-hook
-	[ -f "$top/oci-hook/hotmem.conf" ] && install -D -m 0644 "$top/oci-hook/hotmem.conf" "$stage/etc/hotmem/hotmem.conf"
-fi
 # podman, to run the installed containers hooks.d files the way podman and
-# CRI-O read them (tests/guest/hook/09-podman-hooksd.sh): the hook, its
-# config and the hooks.d JSON as `make -C oci-hook install` lays them out.
+# CRI-O read them (tests/guest/hook/09-podman-hooksd.sh).
 copy_elf /usr/bin/podman /usr/bin/podman
 copy_elf /usr/bin/conmon /usr/bin/conmon
 install -D -m 0644 /usr/share/containers/containers.conf "$stage/usr/share/containers/containers.conf"
 install -D -m 0644 /etc/containers/policy.json "$stage/etc/containers/policy.json"
+# The hook as `make -C oci-hook install` lays it out (binary, config, hooks.d
+# JSON, man page), and at /usr/sbin with its shared libraries for the tests.
 if [ -n "$hook" ]; then
 	make -s -C "$top/oci-hook" install DESTDIR="$stage" PREFIX=/usr/local >/dev/null ||
 		die "make -C oci-hook install failed"
+	copy_elf "$hook" /usr/sbin/hotmem-hook
 fi
 # For debugging by hand: HOTMEM_EXTRA_BINS="/usr/bin/strace ..." adds programs.
 for b in ${HOTMEM_EXTRA_BINS:-}; do copy_elf "$b" "$b"; done

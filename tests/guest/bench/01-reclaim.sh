@@ -15,6 +15,21 @@
 . /hotmem/lib/testlib.sh
 bench() { echo "BENCH $1 $2"; }
 ns_of() { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
+# ref_offline KEY PAUSE BLOCKS...: online the never-used BLOCKS movable, wait
+# PAUSE seconds, then time offlining them all and count what that migrated.
+ref_offline() {
+	_key=$1 _pause=$2; shift 2
+	_args=
+	for _n in "$@"; do
+		echo online_movable > $HM_SYSMEM/memory$_n/state || hm_fail "online memory$_n ($_key)"
+		_args="$_args $HM_SYSMEM/memory$_n/state offline"
+	done
+	[ "$_pause" = 0 ] || sleep "$_pause"
+	_m0=$(hm_vmstat pgmigrate_success)
+	_r=$(hm-timed-write $_args) || hm_fail "reference offline ($_key): $_r"
+	bench empty_offline_${_key}_ns "$(echo "$_r" | ns_of)"
+	bench empty_offline_${_key}_migrated $(( $(hm_vmstat pgmigrate_success) - _m0 ))
+}
 
 before=$(hm_blocks | tr '\n' ' ')
 hm_req vmem-resize 1024 > /dev/null || hm_fail "virtio-mem did not grow to 1 GiB"
@@ -32,15 +47,8 @@ bench kernel "$( [ $hotmem = 1 ] && echo hotmem || echo vanilla )"
 # here, likely mem_hotplug_lock's RCU grace period.  The reclaims below come
 # after the functions ran, like a cold offline; but a block left online for a
 # while also collects a few stray pages (migrated when it goes).  So both.
-for ref in warm cold; do
-	for n in $1 $2 $3; do echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"; done
-	[ $ref = warm ] || sleep 1
-	m0=$(hm_vmstat pgmigrate_success)
-	r=$(hm-timed-write $HM_SYSMEM/memory$1/state offline $HM_SYSMEM/memory$2/state offline \
-		$HM_SYSMEM/memory$3/state offline) || hm_fail "reference offline ($ref): $r"
-	bench empty_offline_${ref}_ns "$(echo "$r" | ns_of)"
-	bench empty_offline_${ref}_migrated $(( $(hm_vmstat pgmigrate_success) - m0 ))
-done
+ref_offline warm 0 $1 $2 $3
+ref_offline cold 1 $1 $2 $3
 
 # --- six functions fault 100 MiB each at once ------------------------------
 i=0
@@ -91,17 +99,11 @@ bench reclaim_migrated $(( $(hm_vmstat pgmigrate_success) - m0 ))
 # still running, a 1 s pause): on the hotmem kernel the first bind made
 # onlining and offlining stop waiting for an RCU grace period (kernel patch
 # 4), so there the references taken before any bind are not like for like.
-if [ $hotmem = 1 ]; then refs="$blk1 $blk2 $blk3"; else refs="$6 $5 $4"; fi
-args=
-for n in $refs; do
-	echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n again"
-	args="$args $HM_SYSMEM/memory$n/state offline"
-done
-sleep 1
-m0=$(hm_vmstat pgmigrate_success)
-r=$(hm-timed-write $args) || hm_fail "reference offline (after): $r"
-bench empty_offline_after_ns "$(echo "$r" | ns_of)"
-bench empty_offline_after_migrated $(( $(hm_vmstat pgmigrate_success) - m0 ))
+if [ $hotmem = 1 ]; then
+	ref_offline after 1 $blk1 $blk2 $blk3
+else
+	ref_offline after 1 $6 $5 $4
+fi
 
 for i in 4 5 6; do eval "kill \$pid$i"; done
 wait

@@ -7,10 +7,8 @@
 . /hotmem/lib/testlib.sh
 hm_plug_dimm 512 || hm_fail "DIMM did not plug"
 blocks=$HM_NEW
-set -- $blocks
-lo=$(hm_block_pfns $1 | cut -d' ' -f1)
-eval "last=\${$#}"
-hi=$(hm_block_pfns $last | cut -d' ' -f2)
+span=$(hm_span_pfns $blocks)
+lo=${span% *} hi=${span#* }
 id=hm-hook-1
 b=/tmp/$id
 trap 'crun delete -f $id >/dev/null 2>&1; hm_unplug_dimm $HM_DIMM $blocks' EXIT

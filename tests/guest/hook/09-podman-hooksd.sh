@@ -20,10 +20,8 @@ pm() {
 }
 hm_plug_dimm 512 || hm_fail "DIMM did not plug"
 blocks=$HM_NEW
-set -- $blocks
-lo=$(hm_block_pfns $1 | cut -d' ' -f1)
-eval "last=\${$#}"
-hi=$(hm_block_pfns $last | cut -d' ' -f2)
+span=$(hm_span_pfns $blocks)
+lo=${span% *} hi=${span#* }
 trap 'pm rm -f -t 0 hm-pod-1 hm-pod-2 >/dev/null 2>&1; hm_unplug_dimm $HM_DIMM $blocks' EXIT
 m0=$(hm_vmstat pgmigrate_success)
 

@@ -113,6 +113,14 @@ hm_block_pfns() {
 	echo "$(( $1 * _pages )) $(( ($1 + 1) * _pages ))"
 }
 
+# hm_span_pfns BLOCKS...: the first pfn of the first block and one past the
+# last pfn of the last (the blocks of one DIMM, in order).
+hm_span_pfns() {
+	_lo=$(hm_block_pfns $1 | cut -d' ' -f1)
+	eval "_last=\${$#}"
+	echo "$_lo $(hm_block_pfns $_last | cut -d' ' -f2)"
+}
+
 # hm_try FILE DATA: write DATA to FILE with one write(2); prints "ok" or the
 # errno name (EBUSY, EINVAL, ...).
 hm_try() {
