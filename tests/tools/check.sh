@@ -64,6 +64,26 @@ for v in "${vms[@]}"; do
 		--results "$results" --quiet
 done
 
+# What each failed VM test printed, in short, so that a CI log that keeps
+# only the output (not build/logs) still shows why: its first 12 and last 28
+# lines (a kernel splat comes first, a test's own verdict last).
+excerpt() {
+	local n=$(wc -l < "$1")
+	if [ "$n" -le 40 ]; then cat "$1"; else head -n 12 "$1"; echo "    ... ($((n - 40)) lines)"; tail -n 28 "$1"; fi
+}
+grep -E '^FAIL [a-z]+:[a-z]+/' "$results" | while read -r _ what _; do
+	what=${what%:} what=${what%/cleanup} what=${what%/kernel-log}
+	echo "$what"
+done | awk '!seen[$0]++' | while read -r what; do
+	vm=${what%%:*} test=${what#*:}
+	[ -f "$logs/vm-$vm.log" ] || continue
+	grep -F "[$test] " "$logs/vm-$vm.log" | cut -c1-300 > "$logs/excerpt.tmp"
+	[ -s "$logs/excerpt.tmp" ] || continue
+	echo "--- $vm:$test printed:"
+	excerpt "$logs/excerpt.tmp"
+done
+rm -f "$logs/excerpt.tmp"
+
 step "summary"
 passed=$(grep -c '^PASS ' "$results")
 failed=$(grep -c '^FAIL ' "$results")

@@ -115,6 +115,7 @@ class Host:
         self.qmp = qmp
         self.log = log
         self.dimms = 0
+        self.live = []      # DIMMs plugged and not yet unplugged
 
     def handle(self, cmd, args):
         fn = getattr(self, "req_" + cmd.replace("-", "_"), None)
@@ -132,6 +133,7 @@ class Host:
         except QMPError:
             self.qmp.cmd("object-del", id=f"mem-{dev}")
             raise
+        self.live.append(dev)
         return dev
 
     def req_dimm_del(self, dev, timeout="30"):
@@ -141,7 +143,22 @@ class Host:
         if ev is None:
             raise QMPError(f"{dev}: guest did not release it within {timeout}s")
         self.qmp.cmd("object-del", id=f"mem-{dev}")
+        if dev in self.live:
+            self.live.remove(dev)
         return dev
+
+    def req_dimm_del_all(self):
+        """Unplug every DIMM still plugged (the harness's repair after a
+        test that left some behind)."""
+        errors = []
+        for dev in list(self.live):
+            try:
+                self.req_dimm_del(dev)
+            except QMPError as e:
+                errors.append(str(e))
+        if errors:
+            raise QMPError("; ".join(errors))
+        return "none left"
 
     def req_vmem_resize(self, mib, timeout="120"):
         want = int(mib) * MIB
@@ -160,7 +177,13 @@ class Host:
 
 
 def qemu_cmdline(args, tmp):
-    append = ("console=ttyS0 memhp_default_state=offline panic=-1 oops=panic "
+    # Hot-plugged memory appears offline (the tests and the hook decide how
+    # to online it).  movable_node: a block onlined with plain "online" that
+    # lies outside every zone goes to ZONE_MOVABLE instead of ZONE_NORMAL.
+    # mem-on-off-test.sh re-onlines what it offlines that way; a DIMM block at
+    # the edge of ZONE_MOVABLE, once offline, lies outside it, and in
+    # ZONE_NORMAL it would take kernel allocations and never unplug again.
+    append = ("console=ttyS0 memhp_default_state=offline movable_node panic=-1 oops=panic "
               f"loglevel=4 hotmem.suites={','.join(args.suites)} {args.append}").strip()
     return [
         args.qemu, "-machine", "pc,accel=tcg", "-cpu", "max", "-smp", "2",

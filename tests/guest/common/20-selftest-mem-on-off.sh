@@ -10,13 +10,17 @@ before=$(hm_blocks | tr '\n' ' ')
 dev=$(hm_req dimm-add 256) || hm_fail "dimm-add: $dev"
 hm_wait "[ \$(hm_blocks offline | wc -l) -ge 2 ]" 30 || hm_fail "DIMM blocks did not appear"
 new=$(hm_blocks | while read -r n; do case " $before " in *" $n "*) ;; *) echo "$n" ;; esac; done)
-# Online the DIMM movable first: the selftest re-onlines what it offlines
-# with plain "online", which then stays in ZONE_MOVABLE, so the DIMM can be
-# offlined and unplugged again afterwards.
+# Online the DIMM movable first.  The selftest re-onlines what it offlines
+# with plain "online"; the VM boots with movable_node, so such a block goes
+# back to ZONE_MOVABLE even when it lies outside the zone's span by then,
+# and the DIMM can be offlined and unplugged afterwards.  (Without it, the
+# block lands in ZONE_NORMAL, takes a slab page and never goes offline.)
 for n in $new; do echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online_movable memory$n"; done
 bash "$st"
 rc=$?
 hm_log "mem-on-off-test.sh exit $rc"
+zones=$(for n in $new; do printf 'memory%s:%s ' $n "$(cat $HM_SYSMEM/memory$n/valid_zones 2>/dev/null)"; done)
+hm_log "zones after the selftest: $zones"
 # Give the DIMM back: the selftest leaves every block online.
 for n in $new; do
 	for try in 1 2 3; do
@@ -24,7 +28,7 @@ for n in $new; do
 		echo offline > $HM_SYSMEM/memory$n/state 2>/dev/null || sleep 1
 	done
 done
-hm_req dimm-del "$dev" >/dev/null || hm_log "note: $dev could not be unplugged"
+r=$(hm_req dimm-del "$dev") || hm_fail "the DIMM does not unplug after the selftest ($zones): $r"
 case $rc in
 0) exit 0 ;;
 4) hm_fail "selftest skipped itself (ksft_skip): it must run here" ;;

@@ -5,7 +5,59 @@
 #   @@HM RESULT <suite>/<test> PASS|FAIL|SKIP [reason]
 # A test passes with exit 0, is skipped with exit 77 (its last output line,
 # "SKIP: why", is the reason) and fails otherwise, also on timeout.
+#
+# After each test, two checks that name the test responsible rather than a
+# later one that trips over what it left:
+#   <test>/kernel-log FAIL  the kernel complained (WARNING, BUG, ...) while it
+#                           ran; the new lines are printed
+#   <test>/cleanup FAIL     it left hot-plugged memory behind (a DIMM or
+#                           virtio-mem block, a cgroup); that memory is then
+#                           removed, so that the next test starts clean
+# Neither prints anything when all is well.
+. /hotmem/lib/testlib.sh
 timeout_s=${HM_TEST_TIMEOUT:-600}
+boot_blocks=$(hm_blocks | tr '\n' ' ')
+nsplat=$(hm_kernel_splats | wc -l)
+
+check_kernel_log() {
+	hm_kernel_splats > /tmp/hm-splat
+	_n=$(wc -l < /tmp/hm-splat)
+	[ "$_n" -gt "$nsplat" ] || return 0
+	# the new complaints, each with the 25 log lines after it
+	tail -n +$((nsplat + 1)) /tmp/hm-splat | head -n 3 | while read -r _l; do
+		dmesg | grep -F -x -A 25 -- "$_l" | head -n 26
+	done | sed "s|^|[$1] kernel: |" | head -n 60
+	echo "@@HM RESULT $1/kernel-log FAIL $(sed -n "$((nsplat + 1))p" /tmp/hm-splat | cut -c1-200)"
+	nsplat=$_n
+}
+
+check_cleanup() {
+	_left=$(hm_new_blocks "$boot_blocks")
+	_vmem=$(hm_req vmem-size 2>/dev/null || echo 0)
+	# an empty cgroup left behind is harmless: remove it quietly
+	for _c in $HM_CGROOT/hm-*; do [ -d "$_c" ] && rmdir "$_c" 2>/dev/null; done
+	_cg=$(ls -d $HM_CGROOT/hm-* 2>/dev/null | tr '\n' ' ')
+	[ -z "$_left" ] && [ "$_vmem" = 0 ] && [ -z "$_cg" ] && return 0
+	_what=
+	for _b in $_left; do
+		_what="$_what $_b:$(cat $HM_SYSMEM/memory$_b/state):$(cat $HM_SYSMEM/memory$_b/hotplug_owner 2>/dev/null | tr ' ' '=')"
+	done
+	echo "@@HM RESULT $1/cleanup FAIL left blocks [${_what# }] virtio-mem $_vmem bytes, cgroups [${_cg% }]"
+	# Repair: release what can be released, then give it all back.
+	for _c in $_cg; do
+		cat "$_c/cgroup.procs" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	done
+	sleep 0.5
+	for _c in $_cg; do rmdir "$_c" 2>/dev/null; done
+	for _b in $_left; do
+		[ "$(cat $HM_SYSMEM/memory$_b/state 2>/dev/null)" = online ] &&
+			echo offline > $HM_SYSMEM/memory$_b/state 2>/dev/null
+	done
+	hm_req dimm-del-all > /dev/null 2>&1
+	hm_req vmem-resize 0 > /dev/null 2>&1
+	boot_blocks=$(hm_blocks | tr '\n' ' ')
+}
+
 for suite in "$@"; do
 	dir=/hotmem/tests/$suite
 	if [ ! -d "$dir" ]; then
@@ -25,11 +77,11 @@ for suite in "$@"; do
 		0)  echo "@@HM RESULT $name PASS" ;;
 		77) echo "@@HM RESULT $name SKIP $(grep '^SKIP:' "$out" | tail -n 1 | cut -c7-)" ;;
 		143|124) echo "@@HM RESULT $name FAIL timed out after ${timeout_s}s" ;;
-		*)  echo "@@HM RESULT $name FAIL exit $rc" ;;
+		# the test's own "FAIL: why" line, so that the summary says why
+		*)  why=$(grep '^FAIL: ' "$out" | tail -n 1 | cut -c7-206)
+		    echo "@@HM RESULT $name FAIL exit $rc${why:+: $why}" ;;
 		esac
-		# A test must not leave cgroups behind for the next one.
-		for cg in /sys/fs/cgroup/hm-*; do
-			[ -d "$cg" ] && rmdir "$cg" 2>/dev/null
-		done
+		case $name in */99-kernel-log-clean.sh) ;; *) check_kernel_log "$name" ;; esac
+		check_cleanup "$name"
 	done
 done

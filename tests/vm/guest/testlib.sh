@@ -15,6 +15,7 @@ hm_log()  { echo "# $*"; }
 # payload; returns non-zero when the host reports an error.
 #   dimm-add MiB     plug a pc-dimm; prints its id
 #   dimm-del ID      unplug it (its blocks must be offline)
+#   dimm-del-all     unplug every DIMM still plugged (the harness's repair)
 #   vmem-resize MiB  set virtio-mem requested-size and wait for the guest
 #   vmem-size        print the virtio-mem plugged size in bytes
 hm_req() {
@@ -53,6 +54,17 @@ hm_wait() {
 		[ "$i" -le $(( ${2:-30} * 10 )) ] || return 1
 		sleep 0.1
 	done
+}
+
+# hm_kernel_splats: the kernel log's lines that say the kernel complained:
+# warnings, BUGs (KASAN's included), lockdep reports, list corruption, bad
+# page state and dump_page() output.  One dump_page() reason is not a
+# complaint: "unmovable page" is memory offlining saying which page made an
+# offline fail (mem-on-off-test.sh offlines boot memory on purpose, and
+# tests assert each offline's result themselves).
+hm_kernel_splats() {
+	dmesg | grep -E 'WARNING:|BUG:|BUG |circular locking|inconsistent lock state|lock held when returning|list_add corruption|list_del corruption|Bad page|bad page state|page dumped because|kernel BUG|general protection' |
+		grep -v 'page dumped because: unmovable page$'
 }
 
 hm_vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
@@ -98,13 +110,18 @@ hm_plug_dimm() {
 }
 
 # hm_unplug_dimm ID BLOCKS...: offline what is still online, then unplug.
+# A test's cleanup: a block that will not go offline at once (the last pages
+# of a process killed by the trap still being freed) is retried for up to
+# 10 s, and whatever fails is said on the test's output; run-suites.sh then
+# reports the test as having left memory behind.
 hm_unplug_dimm() {
 	_dev=$1; shift
 	for _n in "$@"; do
-		[ "$(cat $HM_SYSMEM/memory$_n/state 2>/dev/null)" = online ] &&
-			echo offline > $HM_SYSMEM/memory$_n/state
+		[ "$(cat $HM_SYSMEM/memory$_n/state 2>/dev/null)" = online ] || continue
+		hm_wait "echo offline > $HM_SYSMEM/memory$_n/state" 10 ||
+			echo "cleanup: memory$_n will not go offline ($(cat $HM_SYSMEM/memory$_n/hotplug_owner 2>/dev/null))"
 	done
-	hm_req dimm-del "$_dev" >/dev/null
+	_r=$(hm_req dimm-del "$_dev") || echo "cleanup: unplugging $_dev failed: $_r"
 }
 
 # hm_block_pfns N: the first and one-past-last pfn of memory block N.
