@@ -34,8 +34,11 @@ check_kernel_log() {
 check_cleanup() {
 	_left=$(hm_new_blocks "$boot_blocks")
 	_vmem=$(hm_req vmem-size 2>/dev/null || echo 0)
-	# an empty cgroup left behind is harmless: remove it quietly
-	for _c in $HM_CGROOT/hm-*; do [ -d "$_c" ] && rmdir "$_c" 2>/dev/null; done
+	# An empty cgroup left behind is harmless: remove it quietly (its last
+	# task may still be exiting: give it 5 s).
+	for _c in $HM_CGROOT/hm-*; do
+		[ -d "$_c" ] && hm_wait "rmdir $_c" 5
+	done
 	_cg=$(ls -d $HM_CGROOT/hm-* 2>/dev/null | tr '\n' ' ')
 	[ -z "$_left" ] && [ "$_vmem" = 0 ] && [ -z "$_cg" ] && return 0
 	_what=
