@@ -6,10 +6,8 @@
 st=/hotmem/selftests/mem-on-off-test.sh
 [ -f "$st" ] || hm_fail "$st missing from the initramfs"
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
-before=$(hm_blocks | tr '\n' ' ')
-dev=$(hm_req dimm-add 256) || hm_fail "dimm-add: $dev"
-hm_wait "[ \$(hm_blocks offline | wc -l) -ge 2 ]" 30 || hm_fail "DIMM blocks did not appear"
-new=$(hm_blocks | while read -r n; do case " $before " in *" $n "*) ;; *) echo "$n" ;; esac; done)
+hm_plug_dimm 256 || hm_fail "the DIMM did not plug"
+new=$HM_NEW
 # Online the DIMM movable first.  The selftest re-onlines what it offlines
 # with plain "online"; the VM boots with movable_node, so such a block goes
 # back to ZONE_MOVABLE even when it lies outside the zone's span by then,
@@ -22,13 +20,7 @@ hm_log "mem-on-off-test.sh exit $rc"
 zones=$(for n in $new; do printf 'memory%s:%s ' $n "$(cat $HM_SYSMEM/memory$n/valid_zones 2>/dev/null)"; done)
 hm_log "zones after the selftest: $zones"
 # Give the DIMM back: the selftest leaves every block online.
-for n in $new; do
-	for try in 1 2 3; do
-		[ "$(cat $HM_SYSMEM/memory$n/state)" = offline ] && break
-		echo offline > $HM_SYSMEM/memory$n/state 2>/dev/null || sleep 1
-	done
-done
-r=$(hm_req dimm-del "$dev") || hm_fail "the DIMM does not unplug after the selftest ($zones): $r"
+hm_unplug_dimm $HM_DIMM $new || hm_fail "the DIMM does not unplug after the selftest ($zones)"
 case $rc in
 0) exit 0 ;;
 4) hm_fail "selftest skipped itself (ksft_skip): it must run here" ;;

@@ -9,7 +9,7 @@
 # (hm_kernel_splats in testlib.sh says what counts as a complaint.)
 if hm_kernel_splats > $HM_OUT/splat; then
 	cat $HM_OUT/splat
-	head -n 3 $HM_OUT/splat | while read -r l; do dmesg | grep -F -x -A 30 -- "$l" | head -n 31; done
+	hm_kernel_splat_context 30 < $HM_OUT/splat
 	hm_fail "the kernel log has warnings: $(head -n 1 $HM_OUT/splat)"
 fi
 if [ -e /proc/lockdep_stats ]; then

@@ -24,9 +24,8 @@ check_kernel_log() {
 	_n=$(wc -l < /tmp/hm-splat)
 	[ "$_n" -gt "$nsplat" ] || return 0
 	# the new complaints, each with the 25 log lines after it
-	tail -n +$((nsplat + 1)) /tmp/hm-splat | head -n 3 | while read -r _l; do
-		dmesg | grep -F -x -A 25 -- "$_l" | head -n 26
-	done | sed "s|^|[$1] kernel: |" | head -n 60
+	tail -n +$((nsplat + 1)) /tmp/hm-splat | hm_kernel_splat_context 25 |
+		sed "s|^|[$1] kernel: |" | head -n 60
 	echo "@@HM RESULT $1/kernel-log FAIL $(sed -n "$((nsplat + 1))p" /tmp/hm-splat | cut -c1-200)"
 	nsplat=$_n
 }

@@ -67,6 +67,14 @@ hm_kernel_splats() {
 		grep -v 'page dumped because: unmovable page$'
 }
 
+# hm_kernel_splat_context N < LINES: each of the first 3 complaint lines read
+# (from hm_kernel_splats) with the N kernel log lines that follow it.
+hm_kernel_splat_context() {
+	head -n 3 | while read -r _l; do
+		dmesg | grep -F -x -A "$1" -- "$_l" | head -n $(($1 + 1))
+	done
+}
+
 hm_vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 hm_meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 
@@ -110,10 +118,11 @@ hm_plug_dimm() {
 }
 
 # hm_unplug_dimm ID BLOCKS...: offline what is still online, then unplug.
-# A test's cleanup: a block that will not go offline at once (the last pages
-# of a process killed by the trap still being freed) is retried for up to
-# 10 s, and whatever fails is said on the test's output; run-suites.sh then
-# reports the test as having left memory behind.
+# A block that will not go offline at once (the last pages of a process
+# killed by a test's trap still being freed) is retried for up to 10 s.
+# Whatever fails is said on the test's output and the return is non-zero;
+# from a trap, run-suites.sh then reports the test as having left memory
+# behind.
 hm_unplug_dimm() {
 	_dev=$1; shift
 	for _n in "$@"; do
@@ -121,7 +130,7 @@ hm_unplug_dimm() {
 		hm_wait "echo offline > $HM_SYSMEM/memory$_n/state" 10 ||
 			echo "cleanup: memory$_n will not go offline ($(cat $HM_SYSMEM/memory$_n/hotplug_owner 2>/dev/null))"
 	done
-	_r=$(hm_req dimm-del "$_dev") || echo "cleanup: unplugging $_dev failed: $_r"
+	_r=$(hm_req dimm-del "$_dev") || { echo "cleanup: unplugging $_dev failed: $_r"; return 1; }
 }
 
 # hm_block_pfns N: the first and one-past-last pfn of memory block N.
