@@ -56,7 +56,13 @@ int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct
 		       "container pid %lld has no cgroup v2 (0::) entry", pid);
 }
 
-char *hm_cgroup_dir(const struct hm_paths *p, const char *rel)
+int hm_cgroup_dir(struct hm_paths *p, const char *rel, char **dir, struct hm_error *err)
 {
-	return hm_strdup_printf("%s%s", p->cgroup, rel);
+	*dir = NULL;
+	if (hm_paths_cgroup_root(p, err) < 0)
+		return -1;
+	*dir = hm_strdup_printf("%s%s", p->cgroup, rel);
+	if (!*dir)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	return 0;
 }

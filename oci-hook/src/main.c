@@ -3,11 +3,15 @@
  * hotmem-hook: the command line and the order of things.
  *
  *   1. drop the bounding set, set no_new_privs        (privs.c)
- *   2. read the operator's config, find cgroup2       (trusted input)
+ *   2. read the operator's config                     (trusted input)
  *   3. fork the provider spawner if one is configured (provider.c)
  *   4. load the seccomp allow-list                     (seccomp.c)
  *   5. parse the untrusted input: state, config.json  (capabilities: parse)
  *   6. act under the ledger lock                       (capabilities: act)
+ *      The cgroup2 mount is found (libmount, /proc/self/mountinfo) when a
+ *      cgroup file is first needed: poststop under crun, whose cgroup is
+ *      gone by then, never needs it, and parsing mountinfo is one of the
+ *      larger costs of a hook's start (docs/benchmark.md).
  *
  * Exactly one line goes to stderr on failure, naming the container and
  * the cause; the exit code says which kind of failure (hotmem.h).
@@ -65,8 +69,6 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	if (hm_config_load(&c->cfg, c->paths.config, err) < 0)
 		return -1;
 	hm_log_init(c->cfg.log);
-	if (hm_paths_cgroup_root(&c->paths, err) < 0)
-		return -1;
 	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) && hm_provider_spawner_start(&c->cfg, err) < 0)
 		return -1;
 	return hm_seccomp_load(err);

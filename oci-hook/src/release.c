@@ -57,8 +57,9 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, s
 		hm_log("block %ld now belongs to '%s', not %s; left alone", id, b.owner_path, r->cgroup);
 		return 0;
 	case TODO_UNBIND:
-		dir = hm_cgroup_dir(&c->paths, r->cgroup);
-		file = dir ? hm_strdup_printf("%s/memory.hotplug", dir) : NULL;
+		if (hm_cgroup_dir(&c->paths, r->cgroup, &dir, err) < 0)
+			return -1;
+		file = hm_strdup_printf("%s/memory.hotplug", dir);
 		if (!file)
 			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 		snprintf(tok, sizeof(tok), "-%ld", id);
