@@ -1,5 +1,6 @@
 #!/bin/bash
-# Host checks of hotmem-hook: it builds warning-free with the hardening flags,
+# Host checks of hotmem-hook: it builds warning-free with the hardening flags
+# (as a static PIE by default, and dynamically linked with STATIC=0),
 # its unit tests pass (parsing, size rules, config, ledger, bookkeeping on a
 # fake sysfs/cgroup tree), and its command line rejects bad input with one
 # line on stderr and the documented exit code.  That it really binds and
@@ -13,6 +14,23 @@ if ! out=$(make -s -C "$top/oci-hook" all build/unit-tests 2>&1); then
 	exit 0
 fi
 echo "PASS host:hook/build"
+# The default build is a static PIE (oci-hook/Makefile: the hook starts twice
+# per container); STATIC=0 still builds a dynamically linked one.
+if readelf -hW "$hook" | grep -q 'Type: *DYN' && ! readelf -lW "$hook" | grep -q INTERP; then
+	echo "PASS host:hook/static-pie"
+else
+	echo "    $(file "$hook")"
+	echo "FAIL host:hook/static-pie"
+fi
+dyn=$(mktemp -d)
+if make -s -C "$top/oci-hook" STATIC=0 O="$dyn" "$dyn/hotmem-hook" > "$dyn/log" 2>&1 &&
+   readelf -lW "$dyn/hotmem-hook" | grep -q INTERP && "$dyn/hotmem-hook" --version | grep -q '^hotmem-hook '; then
+	echo "PASS host:hook/build-dynamic"
+else
+	sed 's/^/    /' "$dyn/log"
+	echo "FAIL host:hook/build-dynamic"
+fi
+rm -rf "$dyn"
 "$top/oci-hook/build/unit-tests"
 
 # check NAME WANT_RC WANT_STDERR_REGEX CMD...: exit code and a single line

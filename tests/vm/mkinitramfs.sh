@@ -23,7 +23,8 @@ die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 # copy_elf BIN DEST: a dynamically linked program and every library it loads.
 copy_elf() {
 	install -D -m 0755 "$1" "$stage$2"
-	ldd "$1" 2>/dev/null | grep -oE '/[^ ]+' | while read -r lib; do
+	# (a static program, the hook by default, has no libraries to copy)
+	{ ldd "$1" 2>/dev/null || true; } | { grep -oE '/[^ ]+' || true; } | while read -r lib; do
 		[ -e "$stage$lib" ] || install -D -m 0755 "$lib" "$stage$lib"
 	done
 }
