@@ -17,13 +17,15 @@ int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct
 	*rel = NULL;
 	if (pid <= 0)
 		return hm_fail(err, HM_EXIT_PROCESS, ESRCH,
-			       "state has no container pid (pid %lld): wrong stage for this hook", pid);
+			       "state has no container pid (pid %lld): wrong stage for this hook",
+			       pid);
 	dir = hm_strdup_printf("%s/%lld", p->proc, pid);
 	path = hm_strdup_printf("%s/%lld/cgroup", p->proc, pid);
 	if (!dir || !path)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (!hm_path_exists(dir))
-		return hm_fail(err, HM_EXIT_PROCESS, ESRCH, "container pid %lld is not running", pid);
+		return hm_fail(err, HM_EXIT_PROCESS, ESRCH, "container pid %lld is not running",
+			       pid);
 	if (hm_read_file(path, 64 * 1024, &text, NULL, err) < 0) {
 		err->code = HM_EXIT_PROCESS;
 		if (err->errnum == ENOENT)
@@ -36,13 +38,15 @@ int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct
 		line += 3;
 		if (line[0] != '/')
 			return hm_fail(err, HM_EXIT_PROCESS, EINVAL,
-				       "pid %lld: cgroup '%.64s' is outside this cgroup namespace", pid, line);
+				       "pid %lld: cgroup '%.64s' is outside this cgroup namespace",
+				       pid, line);
 		if (strcmp(line, "/") == 0)
 			return hm_fail(err, HM_EXIT_PROCESS, EPERM,
 				       "container pid %lld is in the root cgroup", pid);
 		if (strstr(line, "/../") || strlen(line) >= 1000 ||
 		    (strlen(line) >= 3 && strcmp(line + strlen(line) - 3, "/..") == 0))
-			return hm_fail(err, HM_EXIT_PROCESS, EINVAL, "pid %lld: odd cgroup path", pid);
+			return hm_fail(err, HM_EXIT_PROCESS, EINVAL, "pid %lld: odd cgroup path",
+				       pid);
 		/* " (deleted)" when the cgroup is gone already */
 		if (strstr(line, " (deleted)"))
 			return hm_fail(err, HM_EXIT_PROCESS, ENOENT,

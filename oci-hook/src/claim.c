@@ -81,9 +81,10 @@ static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_
 	r->nblocks = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!blocks[i].has_owner_file)
-			return hm_fail(err, HM_EXIT_KERNEL, ENOTSUP,
-				       "this kernel has no memory.hotplug (no %s/devices/system/memory/memory%ld/hotplug_owner)",
-				       c->paths.sysfs, blocks[i].id);
+			return hm_fail(
+				err, HM_EXIT_KERNEL, ENOTSUP,
+				"this kernel has no memory.hotplug (no %s/devices/system/memory/memory%ld/hotplug_owner)",
+				c->paths.sysfs, blocks[i].id);
 		if (!block_free(c, &blocks[i]) || named[blocks[i].id])
 			continue;
 		(*avail)++;
@@ -148,7 +149,8 @@ static char *bind_tokens(const struct hm_record *r)
 		return NULL;
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->nblocks; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s+%ld", i ? " " : "", r->blocks[i]);
+		off += (size_t)snprintf(buf + off, size - off, "%s+%ld", i ? " " : "",
+					r->blocks[i]);
 	return buf;
 }
 
@@ -164,9 +166,10 @@ static int kernel_check(struct hm_ctx *c, const char *cgroup, struct hm_error *e
 	if (!path)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (!hm_path_exists(path))
-		return hm_fail(err, HM_EXIT_KERNEL, ENOTSUP,
-			       "no %s: the kernel lacks memory.hotplug or the memory controller is off there",
-			       path);
+		return hm_fail(
+			err, HM_EXIT_KERNEL, ENOTSUP,
+			"no %s: the kernel lacks memory.hotplug or the memory controller is off there",
+			path);
 	return 0;
 }
 
@@ -189,7 +192,8 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 		return -1;
 	want = (size_t)hm_blocks_for(bytes, bs);
 	if (want > HM_LEDGER_MAX_BLOCKS)
-		return hm_fail(err, HM_EXIT_NOMEM, E2BIG, "%llu bytes is %zu blocks, above the limit of %d",
+		return hm_fail(err, HM_EXIT_NOMEM, E2BIG,
+			       "%llu bytes is %zu blocks, above the limit of %d",
 			       (unsigned long long)bytes, want, HM_LEDGER_MAX_BLOCKS);
 
 	/* Same container again (prestart and createRuntime both configured). */
@@ -197,7 +201,8 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	if (ret < 0)
 		return -1;
 	if (ret == 0) {
-		if (r->state == HM_REC_BOUND && r->pid == st->pid && strcmp(r->cgroup, cgroup) == 0) {
+		if (r->state == HM_REC_BOUND && r->pid == st->pid &&
+		    strcmp(r->cgroup, cgroup) == 0) {
 			hm_log("already bound: %zu blocks", r->nblocks);
 			return 0;
 		}
@@ -217,9 +222,10 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	if (wait_for_blocks(c, r, want, &avail, bytes, err) < 0)
 		return -1;
 	if (r->nblocks < want)
-		return hm_fail(err, HM_EXIT_NOMEM, ENOSPC,
-			       "needs %llu bytes = %zu blocks of %llu MiB, only %zu offline hot-plugged blocks available",
-			       (unsigned long long)bytes, want, (unsigned long long)(bs >> 20), avail);
+		return hm_fail(
+			err, HM_EXIT_NOMEM, ENOSPC,
+			"needs %llu bytes = %zu blocks of %llu MiB, only %zu offline hot-plugged blocks available",
+			(unsigned long long)bytes, want, (unsigned long long)(bs >> 20), avail);
 
 	if (hm_ledger_put(&c->ledger, r, err) < 0)
 		return -1;
@@ -245,7 +251,8 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 		goto undo;
 	hm_debug_point("claim-done");
 	hm_log("bound %zu blocks (%s) = %llu MiB to %s in %.1f ms", r->nblocks, tokens,
-	       (unsigned long long)((r->nblocks * bs) >> 20), cgroup, (double)(hm_now_ns() - t0) / 1e6);
+	       (unsigned long long)((r->nblocks * bs) >> 20), cgroup,
+	       (double)(hm_now_ns() - t0) / 1e6);
 	return 0;
 undo:
 	undo_claim(c, r);

@@ -155,7 +155,8 @@ static int set_key(struct hm_config *c, const char *k, const char *v, int line,
 		if (parse_range(v, &c->block_min, &c->block_max) < 0)
 			return BAD();
 	} else {
-		return hm_fail(err, HM_EXIT_CONFIG, EINVAL, "line %d: unknown key '%.64s'", line, k);
+		return hm_fail(err, HM_EXIT_CONFIG, EINVAL, "line %d: unknown key '%.64s'", line,
+			       k);
 	}
 	return 0;
 #undef BAD
@@ -185,7 +186,8 @@ int hm_config_parse(struct hm_config *c, const char *text, struct hm_error *err)
 			continue;
 		eq = strchr(l, '=');
 		if (!eq)
-			return hm_fail(err, HM_EXIT_CONFIG, EINVAL, "line %d: expected key = value", line);
+			return hm_fail(err, HM_EXIT_CONFIG, EINVAL, "line %d: expected key = value",
+				       line);
 		*eq = '\0';
 		k = trim(l);
 		v = trim(eq + 1);

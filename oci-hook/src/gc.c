@@ -107,7 +107,8 @@ int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err)
 		    now.owner != HM_OWNER_ORPHAN)
 			continue;
 		if (hm_block_offline(&c->paths, blocks[i].id, &e2) == 0)
-			hm_log("gc: offlined orphan block %ld of %s", blocks[i].id, blocks[i].owner_path);
+			hm_log("gc: offlined orphan block %ld of %s", blocks[i].id,
+			       blocks[i].owner_path);
 		else if (full)
 			hm_log("gc: orphan block %ld of %s: %s: %s", blocks[i].id,
 			       blocks[i].owner_path, e2.msg, strerror(e2.errnum));

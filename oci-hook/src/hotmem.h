@@ -46,8 +46,7 @@ struct hm_error {
 int hm_fail(struct hm_error *err, int code, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Prefix the existing message with more context ("ctx: old message"). */
-int hm_wrap(struct hm_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int hm_wrap(struct hm_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* cleanup helpers */
 void hm_freep(void *p);
@@ -72,11 +71,11 @@ bool hm_path_exists(const char *path);
 
 /* paths.c: every root overridable from the environment for tests. */
 struct hm_paths {
-	char *sysfs;   /* HOTMEM_SYSFS_ROOT, default /sys */
-	char *proc;    /* HOTMEM_PROC_ROOT, default /proc */
-	char *cgroup;  /* HOTMEM_CGROUP_ROOT, default: cgroup2 mount (libmount) */
-	char *ledger;  /* HOTMEM_LEDGER_DIR, else config ledger_dir */
-	char *config;  /* HOTMEM_CONFIG, default /etc/hotmem/hotmem.conf */
+	char *sysfs;  /* HOTMEM_SYSFS_ROOT, default /sys */
+	char *proc;   /* HOTMEM_PROC_ROOT, default /proc */
+	char *cgroup; /* HOTMEM_CGROUP_ROOT, default: cgroup2 mount (libmount) */
+	char *ledger; /* HOTMEM_LEDGER_DIR, else config ledger_dir */
+	char *config; /* HOTMEM_CONFIG, default /etc/hotmem/hotmem.conf */
 };
 int hm_paths_init(struct hm_paths *p, struct hm_error *err);
 int hm_paths_cgroup_root(struct hm_paths *p, struct hm_error *err);
@@ -91,17 +90,17 @@ uint64_t hm_blocks_for(uint64_t bytes, uint64_t block_size);
 enum hm_missing { HM_MISSING_ERROR, HM_MISSING_PASSTHROUGH };
 enum hm_logto { HM_LOG_STDERR = 1, HM_LOG_SYSLOG = 2 };
 struct hm_config {
-	uint64_t default_size;       /* 0: none */
-	uint64_t max_size;           /* 0: no cap */
-	char policy[16];             /* "", "strict" or "fallback" */
-	char *provider;              /* command line or NULL */
+	uint64_t default_size; /* 0: none */
+	uint64_t max_size;     /* 0: no cap */
+	char policy[16];       /* "", "strict" or "fallback" */
+	char *provider;	       /* command line or NULL */
 	unsigned provider_timeout_ms;
 	char *ledger_dir;
-	int log;                     /* HM_LOG_* bits */
+	int log; /* HM_LOG_* bits */
 	enum hm_missing missing_kernel;
 	unsigned release_timeout_ms;
 	unsigned lock_timeout_ms;
-	long block_min, block_max;   /* pool: eligible block ids, -1: any */
+	long block_min, block_max; /* pool: eligible block ids, -1: any */
 };
 void hm_config_defaults(struct hm_config *c);
 int hm_config_parse(struct hm_config *c, const char *text, struct hm_error *err);
@@ -115,7 +114,7 @@ struct hm_state {
 	char *status;
 	char *bundle;
 	char *size_annotation; /* io.hotmem.size from the state's annotations */
-	long long pid;         /* -1 when absent */
+	long long pid;	       /* -1 when absent */
 };
 int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_error *err);
 int hm_state_read(struct hm_state *st, int fd, struct hm_error *err);
@@ -148,14 +147,15 @@ int hm_cgroup_dir(struct hm_paths *p, const char *rel, char **dir, struct hm_err
 enum hm_owner_kind { HM_OWNER_UNBOUND, HM_OWNER_BOUND, HM_OWNER_ORPHAN, HM_OWNER_UNKNOWN };
 struct hm_block {
 	long id;
-	char state[24];             /* online, offline, going-offline, ... */
+	char state[24]; /* online, offline, going-offline, ... */
 	enum hm_owner_kind owner;
 	char owner_path[256];
 	bool has_owner_file;
 };
 int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err);
 /* All memoryN blocks, sorted by id. */
-int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, struct hm_error *err);
+int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n,
+		   struct hm_error *err);
 /* Read one block; returns 0, or 1 when it does not exist (vanished). */
 int hm_block_read(const struct hm_paths *p, long id, struct hm_block *b, struct hm_error *err);
 int hm_block_offline(const struct hm_paths *p, long id, struct hm_error *err);
@@ -169,7 +169,7 @@ struct hm_record {
 	char id[256];
 	enum hm_rec_state state;
 	char cgroup[1024]; /* relative to the cgroup2 root */
-	long long pid;     /* container init pid */
+	long long pid;	   /* container init pid */
 	long long hook_pid;
 	long long created; /* unix seconds */
 	size_t nblocks;
@@ -180,7 +180,8 @@ struct hm_ledger {
 	int dirfd;
 	int lockfd;
 };
-int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms, struct hm_error *err);
+int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
+		   struct hm_error *err);
 void hm_ledger_close(struct hm_ledger *l);
 /* 0: found, 1: no record, -1: error (HM_EXIT_LEDGER for a corrupt one) */
 int hm_ledger_get(struct hm_ledger *l, const char *id, struct hm_record *r, struct hm_error *err);

@@ -34,9 +34,12 @@
 const char *hm_rec_state_name(enum hm_rec_state s)
 {
 	switch (s) {
-	case HM_REC_CLAIMING: return "claiming";
-	case HM_REC_BOUND: return "bound";
-	case HM_REC_RELEASING: return "releasing";
+	case HM_REC_CLAIMING:
+		return "claiming";
+	case HM_REC_BOUND:
+		return "bound";
+	case HM_REC_RELEASING:
+		return "releasing";
 	}
 	return "?";
 }
@@ -60,7 +63,8 @@ static int mkdir_p(const char *dir, struct hm_error *err)
 	return 0;
 }
 
-int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms, struct hm_error *err)
+int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
+		   struct hm_error *err)
 {
 	uint64_t deadline = hm_now_ns() + (uint64_t)lock_timeout_ms * 1000000u;
 	struct stat st;
@@ -94,7 +98,8 @@ int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_m
 		}
 		if (hm_now_ns() > deadline) {
 			hm_fail(err, HM_EXIT_LEDGER, EWOULDBLOCK,
-				"ledger %s/lock held by another hook for %u ms", dir, lock_timeout_ms);
+				"ledger %s/lock held by another hook for %u ms", dir,
+				lock_timeout_ms);
 			goto fail;
 		}
 		nanosleep(&ts, NULL);
@@ -123,8 +128,8 @@ int hm_record_format(const struct hm_record *r, char *buf, size_t size)
 
 	n = snprintf(buf, size,
 		     "hotmem-ledger %d\nid %s\nstate %s\ncgroup %s\npid %lld\nhook_pid %lld\ncreated %lld\nblocks",
-		     HM_LEDGER_VERSION, r->id, hm_rec_state_name(r->state), r->cgroup,
-		     r->pid, r->hook_pid, r->created);
+		     HM_LEDGER_VERSION, r->id, hm_rec_state_name(r->state), r->cgroup, r->pid,
+		     r->hook_pid, r->created);
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	off = (size_t)n;
@@ -169,14 +174,16 @@ int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm
 
 		lineno++;
 		if (ended)
-			return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (data after end)");
+			return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+				       "corrupt record (data after end)");
 		if (lineno == 1) {
 			if (strncmp(line, "hotmem-ledger ", 14) != 0)
-				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (no header)");
+				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+					       "corrupt record (no header)");
 			if (parse_ll(line + 14, &v) < 0 || v != HM_LEDGER_VERSION)
 				return hm_fail(err, HM_EXIT_LEDGER, EPROTO,
-					       "record format '%.32s' is not version %d",
-					       line + 14, HM_LEDGER_VERSION);
+					       "record format '%.32s' is not version %d", line + 14,
+					       HM_LEDGER_VERSION);
 			continue;
 		}
 		if (strcmp(line, "end") == 0) {
@@ -184,7 +191,8 @@ int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm
 			continue;
 		}
 		if (!val)
-			return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (line %d)", lineno);
+			return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (line %d)",
+				       lineno);
 		*val++ = '\0';
 		if (strcmp(line, "id") == 0) {
 			if (!hm_valid_id(val))
@@ -199,39 +207,47 @@ int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm
 			else if (strcmp(val, "releasing") == 0)
 				r->state = HM_REC_RELEASING;
 			else
-				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (state)");
+				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+					       "corrupt record (state)");
 			seen |= 2;
 		} else if (strcmp(line, "cgroup") == 0) {
 			if (val[0] != '/' || strlen(val) >= sizeof(r->cgroup) || strstr(val, "/.."))
-				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (cgroup)");
+				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+					       "corrupt record (cgroup)");
 			snprintf(r->cgroup, sizeof(r->cgroup), "%s", val);
 			seen |= 4;
 		} else if (strcmp(line, "pid") == 0) {
 			if (parse_ll(val, &r->pid) < 0)
-				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (pid)");
+				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+					       "corrupt record (pid)");
 			seen |= 8;
 		} else if (strcmp(line, "hook_pid") == 0) {
 			if (parse_ll(val, &r->hook_pid) < 0)
-				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (hook_pid)");
+				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+					       "corrupt record (hook_pid)");
 		} else if (strcmp(line, "created") == 0) {
 			if (parse_ll(val, &r->created) < 0)
-				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (created)");
+				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+					       "corrupt record (created)");
 		} else if (strcmp(line, "blocks") == 0) {
 			char *tok, *s2 = NULL;
 
 			for (tok = strtok_r(val, " ", &s2); tok; tok = strtok_r(NULL, " ", &s2)) {
 				if (r->nblocks >= HM_LEDGER_MAX_BLOCKS || parse_ll(tok, &v) < 0 ||
 				    v > 0x7fffffff)
-					return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (blocks)");
+					return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+						       "corrupt record (blocks)");
 				for (size_t i = 0; i < r->nblocks; i++)
 					if (r->blocks[i] == v)
 						return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
-							       "corrupt record (block %lld twice)", v);
+							       "corrupt record (block %lld twice)",
+							       v);
 				r->blocks[r->nblocks++] = (long)v;
 			}
 			seen |= 16;
 		} else {
-			return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (key '%.32s')", line);
+			return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "corrupt record (key '%.32s')",
+				       line);
 		}
 	}
 	if (lineno == 0)
@@ -259,7 +275,8 @@ int hm_ledger_get(struct hm_ledger *l, const char *id, struct hm_record *r, stru
 	if (fd < 0 && errno == ENOENT)
 		return 1;
 	if (fd < 0)
-		return hm_fail(err, HM_EXIT_LEDGER, errno, "opening ledger record %s/%s", l->dir, name);
+		return hm_fail(err, HM_EXIT_LEDGER, errno, "opening ledger record %s/%s", l->dir,
+			       name);
 	if (hm_read_fd(fd, 256 * 1024, &text, &len, err) < 0) {
 		err->code = HM_EXIT_LEDGER;
 		return hm_wrap(err, "ledger record %s/%s", l->dir, name);
@@ -267,8 +284,8 @@ int hm_ledger_get(struct hm_ledger *l, const char *id, struct hm_record *r, stru
 	if (hm_record_parse(r, text, len, err) < 0)
 		return hm_wrap(err, "ledger %s/%s", l->dir, name);
 	if (strcmp(r->id, id) != 0)
-		return hm_fail(err, HM_EXIT_LEDGER, EBADMSG, "ledger %s/%s: corrupt record (id mismatch)",
-			       l->dir, name);
+		return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+			       "ledger %s/%s: corrupt record (id mismatch)", l->dir, name);
 	return 0;
 }
 
@@ -291,7 +308,8 @@ int hm_ledger_put(struct hm_ledger *l, const struct hm_record *r, struct hm_erro
 		return hm_fail(err, HM_EXIT_LEDGER, errno, "creating %s/%s", l->dir, tmp);
 	w = write(fd, buf, (size_t)n);
 	if (w != n)
-		return hm_fail(err, HM_EXIT_LEDGER, w < 0 ? errno : EIO, "writing %s/%s", l->dir, tmp);
+		return hm_fail(err, HM_EXIT_LEDGER, w < 0 ? errno : EIO, "writing %s/%s", l->dir,
+			       tmp);
 	if (fsync(fd) < 0)
 		return hm_fail(err, HM_EXIT_LEDGER, errno, "fsync %s/%s", l->dir, tmp);
 	if (renameat(l->dirfd, tmp, l->dirfd, name) < 0)

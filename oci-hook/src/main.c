@@ -69,15 +69,17 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	if (hm_config_load(&c->cfg, c->paths.config, err) < 0)
 		return -1;
 	hm_log_init(c->cfg.log);
-	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) && hm_provider_spawner_start(&c->cfg, err) < 0)
+	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) &&
+	    hm_provider_spawner_start(&c->cfg, err) < 0)
 		return -1;
 	return hm_seccomp_load(err);
 }
 
 static int open_ledger(struct hm_ctx *c, struct hm_error *err)
 {
-	const char *dir = c->paths.ledger ? c->paths.ledger :
-			  c->cfg.ledger_dir ? c->cfg.ledger_dir : "/run/hotmem";
+	const char *dir = c->paths.ledger     ? c->paths.ledger
+			  : c->cfg.ledger_dir ? c->cfg.ledger_dir
+					      : "/run/hotmem";
 
 	if (hm_ledger_open(&c->ledger, dir, c->cfg.lock_timeout_ms, err) < 0)
 		return -1;
@@ -115,7 +117,8 @@ static int do_create(struct hm_ctx *c, const struct hm_state *st, struct hm_erro
 		return -1;
 	hm_log("size %llu bytes (from %s)", (unsigned long long)bytes, source);
 	ret = hm_claim(c, st, bytes, err);
-	if (ret < 0 && err->code == HM_EXIT_KERNEL && c->cfg.missing_kernel == HM_MISSING_PASSTHROUGH) {
+	if (ret < 0 && err->code == HM_EXIT_KERNEL &&
+	    c->cfg.missing_kernel == HM_MISSING_PASSTHROUGH) {
 		hm_log("passthrough: %s", err->msg);
 		return 0;
 	}

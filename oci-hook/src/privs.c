@@ -73,7 +73,8 @@ static int drop_bounding(struct hm_error *err)
 		return 0; /* not privileged: the bounding set cannot grant us anything */
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
 		if (CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
-			return hm_fail(err, HM_EXIT_PRIVS, errno, "dropping capability %d from the bounding set", c);
+			return hm_fail(err, HM_EXIT_PRIVS, errno,
+				       "dropping capability %d from the bounding set", c);
 	}
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		return hm_fail(err, HM_EXIT_PRIVS, errno, "clearing ambient capabilities");
@@ -96,7 +97,7 @@ int hm_privs_enter(enum hm_phase phase, bool need_sys_admin, struct hm_error *er
 	case HM_PHASE_PARSE:
 		if (need_sys_admin)
 			want[n++] = CAP_SYS_ADMIN; /* kept for the act phase (memory.hotplug) */
-		want[n++] = CAP_DAC_READ_SEARCH; /* config.json in another user's bundle */
+		want[n++] = CAP_DAC_READ_SEARCH;   /* config.json in another user's bundle */
 		break;
 	case HM_PHASE_ACT:
 		if (need_sys_admin)
@@ -112,8 +113,8 @@ int hm_privs_enter(enum hm_phase phase, bool need_sys_admin, struct hm_error *er
  * prove a syscall outside the seccomp allow-list fails. */
 int hm_selfcheck(void)
 {
-	static const char *keys[] = { "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:",
-				      "NoNewPrivs:", "Seccomp:" };
+	static const char *keys[] = { "CapInh:", "CapPrm:",	"CapEff:", "CapBnd:",
+				      "CapAmb:", "NoNewPrivs:", "Seccomp:" };
 	cleanup_free char *text = NULL;
 	struct hm_error err;
 	char *line, *save = NULL;

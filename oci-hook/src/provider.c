@@ -27,7 +27,8 @@
 static int spawner_fd = -1;
 static pid_t spawner_pid = -1;
 
-static int run_provider(const char *provider, unsigned timeout_ms, char *verb, char *bytes, char *id)
+static int run_provider(const char *provider, unsigned timeout_ms, char *verb, char *bytes,
+			char *id)
 {
 	uint64_t deadline = hm_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	char *argv[] = { (char *)provider, verb, bytes, id, NULL };
@@ -74,7 +75,8 @@ static void spawner_loop(int fd, const char *provider, unsigned timeout_ms)
 		verb = strtok_r(req, " \n", &save);
 		bytes = strtok_r(NULL, " \n", &save);
 		id = strtok_r(NULL, " \n", &save);
-		rc = (verb && bytes && id) ? run_provider(provider, timeout_ms, verb, bytes, id) : -EINVAL;
+		rc = (verb && bytes && id) ? run_provider(provider, timeout_ms, verb, bytes, id)
+					   : -EINVAL;
 		snprintf(reply, sizeof(reply), "%d\n", rc);
 		if (write(fd, reply, strlen(reply)) < 0)
 			break;

@@ -54,7 +54,8 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, s
 	case TODO_NONE:
 		return 0;
 	case TODO_FOREIGN:
-		hm_log("block %ld now belongs to '%s', not %s; left alone", id, b.owner_path, r->cgroup);
+		hm_log("block %ld now belongs to '%s', not %s; left alone", id, b.owner_path,
+		       r->cgroup);
 		return 0;
 	case TODO_UNBIND:
 		if (hm_cgroup_dir(&c->paths, r->cgroup, &dir, err) < 0)
@@ -118,7 +119,8 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 		if (!wait || hm_now_ns() > deadline) {
 			if (hm_ledger_put(&c->ledger, r, err) < 0)
 				return -1;
-			hm_log("%zu of %zu blocks still in use; kept in the ledger for gc", kept, nblocks);
+			hm_log("%zu of %zu blocks still in use; kept in the ledger for gc", kept,
+			       nblocks);
 			return 1;
 		}
 		nanosleep(&(struct timespec){ 0, 2 * 1000000 }, NULL);

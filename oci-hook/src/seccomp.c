@@ -11,6 +11,8 @@
 
 #include "hotmem.h"
 
+/* grouped by purpose, several names to a line: */
+/* clang-format off */
 static const char *const allowed[] = {
 	/* files: sysfs, cgroupfs, /proc, the ledger, config.json */
 	"read", "write", "readv", "writev", "pread64", "open", "openat", "close", "close_range",
@@ -31,6 +33,7 @@ static const char *const allowed[] = {
 	/* syslog over /dev/log; the provider spawner's socketpair */
 	"connect", "sendto", "sendmsg", "recvfrom", "recvmsg",
 };
+/* clang-format on */
 
 int hm_seccomp_load(struct hm_error *err)
 {

@@ -22,11 +22,28 @@ int hm_parse_size(const char *s, uint64_t *out, struct hm_error *err)
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
 	switch (*p) {
-	case 'k': case 'K': mult = UINT64_C(1) << 10; p++; break;
-	case 'm': case 'M': mult = UINT64_C(1) << 20; p++; break;
-	case 'g': case 'G': mult = UINT64_C(1) << 30; p++; break;
-	case 't': case 'T': mult = UINT64_C(1) << 40; p++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mult = UINT64_C(1) << 10;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		mult = UINT64_C(1) << 20;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		mult = UINT64_C(1) << 30;
+		p++;
+		break;
+	case 't':
+	case 'T':
+		mult = UINT64_C(1) << 40;
+		p++;
+		break;
+	default:
+		break;
 	}
 	if (mult > 1 && *p == 'i')
 		p++;

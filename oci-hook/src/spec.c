@@ -24,7 +24,8 @@ int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_er
 
 	memset(sp, 0, sizeof(*sp));
 	if (len > HM_SPEC_MAX)
-		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "config.json larger than %d bytes", HM_SPEC_MAX);
+		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "config.json larger than %d bytes",
+			       HM_SPEC_MAX);
 	if (strlen(json) != len)
 		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "config.json contains a NUL byte");
 	ebuf[0] = '\0';
@@ -42,7 +43,8 @@ int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_er
 	v = yajl_tree_get(root, ann, yajl_t_any);
 	if (v) {
 		if (!YAJL_IS_STRING(v))
-			return hm_fail(err, HM_EXIT_INPUT, EINVAL, "annotation io.hotmem.size is not a string");
+			return hm_fail(err, HM_EXIT_INPUT, EINVAL,
+				       "annotation io.hotmem.size is not a string");
 		sp->size_annotation = strdup(v->u.string);
 		if (!sp->size_annotation)
 			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
@@ -68,14 +70,16 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 
 	memset(sp, 0, sizeof(*sp));
 	if (bundle[0] != '/')
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "bundle '%.64s' is not an absolute path", bundle);
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "bundle '%.64s' is not an absolute path",
+			       bundle);
 	path = hm_strdup_printf("%s/config.json", bundle);
 	if (!path)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (hm_read_file(path, HM_SPEC_MAX, &text, &len, err) < 0) {
 		err->code = HM_EXIT_INPUT;
 		if (err->errnum == ENOENT)
-			return hm_fail(err, HM_EXIT_INPUT, ENOENT, "no config.json in bundle %.200s", bundle);
+			return hm_fail(err, HM_EXIT_INPUT, ENOENT,
+				       "no config.json in bundle %.200s", bundle);
 		return -1;
 	}
 	return hm_spec_parse(sp, text, len, err);
@@ -98,7 +102,9 @@ int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 		    const struct hm_config *cfg, uint64_t *bytes, const char **source,
 		    struct hm_error *err)
 {
-	const char *ann = sp && sp->size_annotation ? sp->size_annotation : st ? st->size_annotation : NULL;
+	const char *ann = sp && sp->size_annotation ? sp->size_annotation
+			  : st			    ? st->size_annotation
+						    : NULL;
 
 	*bytes = 0;
 	*source = "none";
@@ -108,8 +114,8 @@ int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 		*source = "annotation";
 	} else if (sp && sp->has_limit && sp->limit > 0) {
 		if ((uint64_t)sp->limit > HM_SIZE_MAX)
-			return hm_fail(err, HM_EXIT_INPUT, ERANGE,
-				       "memory limit %lld is too big", sp->limit);
+			return hm_fail(err, HM_EXIT_INPUT, ERANGE, "memory limit %lld is too big",
+				       sp->limit);
 		*bytes = (uint64_t)sp->limit;
 		*source = "memory.limit";
 	} else if (cfg && cfg->default_size) {

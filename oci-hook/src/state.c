@@ -47,7 +47,8 @@ int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_
 	memset(st, 0, sizeof(*st));
 	st->pid = -1;
 	if (len > HM_STATE_MAX)
-		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "state JSON larger than %d bytes", HM_STATE_MAX);
+		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "state JSON larger than %d bytes",
+			       HM_STATE_MAX);
 	if (strlen(json) != len)
 		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "state JSON contains a NUL byte");
 	ebuf[0] = '\0';
@@ -65,7 +66,8 @@ int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_
 	if (dup_string(root, "id", &st->id, true, err) < 0)
 		goto fail;
 	if (!hm_valid_id(st->id)) {
-		hm_fail(err, HM_EXIT_INPUT, EINVAL, "state JSON id '%.64s' is not a valid container id", st->id);
+		hm_fail(err, HM_EXIT_INPUT, EINVAL,
+			"state JSON id '%.64s' is not a valid container id", st->id);
 		goto fail;
 	}
 	if (dup_string(root, "ociVersion", &st->status, true, err) < 0)
@@ -76,7 +78,8 @@ int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_
 		goto fail;
 	v = yajl_tree_get(root, pid_path, yajl_t_any);
 	if (v) {
-		if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 || YAJL_GET_INTEGER(v) > 0x7fffffff) {
+		if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 ||
+		    YAJL_GET_INTEGER(v) > 0x7fffffff) {
 			hm_fail(err, HM_EXIT_INPUT, EINVAL, "state JSON 'pid' is not a valid pid");
 			goto fail;
 		}
@@ -88,7 +91,8 @@ int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_
 		yajl_val s = yajl_tree_get(v, sp, yajl_t_any);
 
 		if (s && !YAJL_IS_STRING(s)) {
-			hm_fail(err, HM_EXIT_INPUT, EINVAL, "annotation io.hotmem.size is not a string");
+			hm_fail(err, HM_EXIT_INPUT, EINVAL,
+				"annotation io.hotmem.size is not a string");
 			goto fail;
 		}
 		if (s && !(st->size_annotation = strdup(s->u.string))) {

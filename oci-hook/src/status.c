@@ -61,7 +61,8 @@ static int owners_from_ledger(struct hm_ctx *c, struct row *rows, size_t n, stru
 		for (size_t j = 0; j < r->nblocks; j++)
 			for (size_t k = 0; k < n; k++)
 				if (rows[k].b->id == r->blocks[j])
-					snprintf(rows[k].container, sizeof(rows[k].container), "%s", r->id);
+					snprintf(rows[k].container, sizeof(rows[k].container), "%s",
+						 r->id);
 	}
 	hm_ids_free(ids, nids);
 	free(r);
@@ -71,17 +72,22 @@ static int owners_from_ledger(struct hm_ctx *c, struct row *rows, size_t n, stru
 static const char *owner_kind(enum hm_owner_kind k)
 {
 	switch (k) {
-	case HM_OWNER_UNBOUND: return "unbound";
-	case HM_OWNER_BOUND: return "bound";
-	case HM_OWNER_ORPHAN: return "orphan";
-	case HM_OWNER_UNKNOWN: break;
+	case HM_OWNER_UNBOUND:
+		return "unbound";
+	case HM_OWNER_BOUND:
+		return "bound";
+	case HM_OWNER_ORPHAN:
+		return "orphan";
+	case HM_OWNER_UNKNOWN:
+		break;
 	}
 	return "unknown";
 }
 
 #define GEN_STR(g, s) yajl_gen_string(g, (const unsigned char *)(s), strlen(s))
 
-static int print_json(const struct row *rows, size_t n, uint64_t bs, FILE *out, struct hm_error *err)
+static int print_json(const struct row *rows, size_t n, uint64_t bs, FILE *out,
+		      struct hm_error *err)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
 	const unsigned char *buf;
@@ -137,8 +143,9 @@ static void print_text(const struct row *rows, size_t n, FILE *out)
 
 		if (rows[i].used >= 0)
 			snprintf(used, sizeof(used), "%.1fMiB", (double)rows[i].used / (1 << 20));
-		fprintf(out, "%-7ld %-9s %-8s %-24.24s %-28.28s %s\n", rows[i].b->id, rows[i].b->state,
-			owner_kind(rows[i].b->owner), rows[i].container[0] ? rows[i].container : "-",
+		fprintf(out, "%-7ld %-9s %-8s %-24.24s %-28.28s %s\n", rows[i].b->id,
+			rows[i].b->state, owner_kind(rows[i].b->owner),
+			rows[i].container[0] ? rows[i].container : "-",
 			rows[i].b->owner_path[0] ? rows[i].b->owner_path : "-", used);
 	}
 }
@@ -150,7 +157,8 @@ int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err)
 	size_t n, nrows = 0;
 	uint64_t bs;
 
-	if (hm_block_size(&c->paths, &bs, err) < 0 || hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
+	if (hm_block_size(&c->paths, &bs, err) < 0 ||
+	    hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
 		return -1;
 	rows = calloc(n + 1, sizeof(*rows));
 	if (!rows)
@@ -159,8 +167,9 @@ int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err)
 		if (strcmp(blocks[i].state, "online") == 0 && blocks[i].owner == HM_OWNER_UNBOUND)
 			continue;
 		rows[nrows].b = &blocks[i];
-		rows[nrows].used = blocks[i].owner == HM_OWNER_BOUND ?
-					   used_of(c, blocks[i].owner_path, blocks[i].id) : -1;
+		rows[nrows].used = blocks[i].owner == HM_OWNER_BOUND
+					   ? used_of(c, blocks[i].owner_path, blocks[i].id)
+					   : -1;
 		nrows++;
 	}
 	if (owners_from_ledger(c, rows, nrows, err) < 0)

@@ -23,7 +23,8 @@ int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err)
 	errno = 0;
 	*bs = strtoull(buf, &end, 16);
 	if (errno || end == buf || *end || *bs == 0 || (*bs & (*bs - 1)))
-		return hm_fail(err, HM_EXIT_KERNEL, EINVAL, "%s: bad block size '%.32s'", path, buf);
+		return hm_fail(err, HM_EXIT_KERNEL, EINVAL, "%s: bad block size '%.32s'", path,
+			       buf);
 	return 0;
 }
 

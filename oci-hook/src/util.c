@@ -38,7 +38,8 @@ int hm_read_fd(int fd, size_t max, char **out, size_t *len, struct hm_error *err
 			cap *= 2;
 			nb = realloc(buf, cap + 1);
 			if (!nb)
-				return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating a buffer");
+				return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM,
+					       "allocating a buffer");
 			buf = nb;
 		}
 		r = read(fd, buf + n, cap - n);
@@ -50,7 +51,8 @@ int hm_read_fd(int fd, size_t max, char **out, size_t *len, struct hm_error *err
 			break;
 		n += (size_t)r;
 		if (n > max)
-			return hm_fail(err, HM_EXIT_INPUT, E2BIG, "input larger than %zu bytes", max);
+			return hm_fail(err, HM_EXIT_INPUT, E2BIG, "input larger than %zu bytes",
+				       max);
 	}
 	buf[n] = '\0';
 	*out = buf;
@@ -130,8 +132,8 @@ bool hm_valid_id(const char *id)
 	for (size_t i = 0; i < n; i++) {
 		char c = id[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '.' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '+' || c == '.' || c == '-'))
 			return false;
 	}
 	return true;

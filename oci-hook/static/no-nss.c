@@ -31,8 +31,7 @@ int __wrap_getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t si
 	return ENOSYS;
 }
 
-int __wrap_getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t size,
-		      struct passwd **result)
+int __wrap_getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t size, struct passwd **result)
 {
 	(void)uid, (void)pwd, (void)buf, (void)size;
 	*result = NULL;

@@ -21,12 +21,12 @@
 static int failures;
 static int case_failed;
 
-#define CHECK(cond)                                                                       \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
 			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-			case_failed = 1;                                                  \
-		}                                                                         \
+			case_failed = 1;                                                           \
+		}                                                                                  \
 	} while (0)
 
 static void run_case(const char *name, void (*fn)(void))
@@ -128,30 +128,37 @@ static void t_state(void)
 	char *big;
 
 	CHECK(state("{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"created\",\"pid\":42,"
-		    "\"bundle\":\"/b\",\"annotations\":{\"io.hotmem.size\":\"64M\"}}", &st, &err) == 0);
+		    "\"bundle\":\"/b\",\"annotations\":{\"io.hotmem.size\":\"64M\"}}",
+		    &st, &err) == 0);
 	CHECK(st.pid == 42 && !strcmp(st.id, "c1") && !strcmp(st.bundle, "/b"));
 	CHECK(st.size_annotation && !strcmp(st.size_annotation, "64M"));
 	hm_state_free(&st);
 
 	CHECK(state("{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"stopped\",\"bundle\":\"/b\"}",
-		    &st, &err) == 0 && st.pid == -1);
+		    &st, &err) == 0 &&
+	      st.pid == -1);
 	hm_state_free(&st);
 
 	CHECK(state("{\"id\":\"c1\",", &st, &err) < 0 && err.code == HM_EXIT_INPUT); /* truncated */
 	CHECK(strstr(err.msg, "malformed state JSON"));
 	CHECK(state("[1,2]", &st, &err) < 0 && err.code == HM_EXIT_INPUT);
-	CHECK(state("{\"ociVersion\":\"1\",\"status\":\"created\",\"bundle\":\"/b\"}", &st, &err) < 0 &&
+	CHECK(state("{\"ociVersion\":\"1\",\"status\":\"created\",\"bundle\":\"/b\"}", &st, &err) <
+		      0 &&
 	      strstr(err.msg, "no 'id'"));
 	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c1\",\"status\":\"created\"}", &st, &err) < 0 &&
 	      strstr(err.msg, "no 'bundle'"));
 	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"../x\",\"status\":\"created\",\"bundle\":\"/b\"}",
-		    &st, &err) < 0 && strstr(err.msg, "not a valid container id"));
+		    &st, &err) < 0 &&
+	      strstr(err.msg, "not a valid container id"));
 	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\",\"pid\":-3}",
-		    &st, &err) < 0 && strstr(err.msg, "pid"));
+		    &st, &err) < 0 &&
+	      strstr(err.msg, "pid"));
 	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\",\"pid\":\"7\"}",
-		    &st, &err) < 0 && strstr(err.msg, "pid"));
+		    &st, &err) < 0 &&
+	      strstr(err.msg, "pid"));
 	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\",\"annotations\":[]}",
-		    &st, &err) < 0 && strstr(err.msg, "annotations"));
+		    &st, &err) < 0 &&
+	      strstr(err.msg, "annotations"));
 	CHECK(hm_state_parse(&st, "{\"id\0\"}", 7, &err) < 0 && strstr(err.msg, "NUL"));
 
 	big = malloc(HM_STATE_MAX + 2);
@@ -194,10 +201,12 @@ static void t_spec(void)
 	hm_spec_free(&sp);
 
 	CHECK(hm_spec_parse(&sp, "{\"annotations\":{\"io.hotmem.size\":\"0\"}}", 38, &err) == 0);
-	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) < 0 && strstr(err.msg, "io.hotmem.size"));
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) < 0 &&
+	      strstr(err.msg, "io.hotmem.size"));
 	hm_spec_free(&sp);
 	CHECK(hm_spec_parse(&sp, "{\"annotations\":{\"io.hotmem.size\":5}}", 36, &err) < 0);
-	CHECK(hm_spec_parse(&sp, "{\"linux\":{\"resources\":{\"memory\":{\"limit\":\"1G\"}}}}", 51, &err) < 0);
+	CHECK(hm_spec_parse(&sp, "{\"linux\":{\"resources\":{\"memory\":{\"limit\":\"1G\"}}}}", 51,
+			    &err) < 0);
 	CHECK(hm_spec_parse(&sp, "{\"linux\":", 9, &err) < 0 && err.code == HM_EXIT_INPUT);
 	CHECK(hm_spec_load(&sp, "/nonexistent-bundle", &err) < 0 && err.errnum == ENOENT &&
 	      strstr(err.msg, "no config.json"));
@@ -212,9 +221,11 @@ static void t_config(void)
 	struct hm_error err;
 
 	hm_config_defaults(&c);
-	CHECK(hm_config_parse(&c, "# comment\ndefault_size = 128M\npolicy = fallback\n"
-				  "provider = /usr/bin/true\nprovider_timeout = 2.5\nblocks = 8-63\n"
-				  "log = stderr\nmissing_kernel = passthrough\n", &err) == 0);
+	CHECK(hm_config_parse(&c,
+			      "# comment\ndefault_size = 128M\npolicy = fallback\n"
+			      "provider = /usr/bin/true\nprovider_timeout = 2.5\nblocks = 8-63\n"
+			      "log = stderr\nmissing_kernel = passthrough\n",
+			      &err) == 0);
 	CHECK(c.default_size == (128u << 20) && !strcmp(c.policy, "fallback"));
 	CHECK(c.provider && !strcmp(c.provider, "/usr/bin/true") && c.provider_timeout_ms == 2500);
 	CHECK(c.block_min == 8 && c.block_max == 63 && c.log == HM_LOG_STDERR);
@@ -254,7 +265,8 @@ static void t_ledger(void)
 	r.blocks[2] = 45;
 	CHECK(hm_ledger_put(&l, &r, &err) == 0);
 	CHECK(hm_ledger_get(&l, "ctr-1", &got, &err) == 0);
-	CHECK(got.nblocks == 3 && got.blocks[2] == 45 && got.pid == 77 && got.state == HM_REC_BOUND);
+	CHECK(got.nblocks == 3 && got.blocks[2] == 45 && got.pid == 77 &&
+	      got.state == HM_REC_BOUND);
 	CHECK(!strcmp(got.cgroup, "/ctr-1"));
 	CHECK(hm_ledger_get(&l, "nobody", &got, &err) == 1);
 
@@ -269,9 +281,11 @@ static void t_ledger(void)
 	CHECK(hm_ledger_get(&l, "old", &got, &err) < 0 && err.errnum == EPROTO);
 	put_file("ledger/cut.rec", "hotmem-ledger 1\nid cut\nstate bound\ncgroup /cut\n");
 	CHECK(hm_ledger_get(&l, "cut", &got, &err) < 0 && strstr(err.msg, "truncated"));
-	put_file("ledger/dup.rec", "hotmem-ledger 1\nid dup\nstate bound\ncgroup /d\npid 1\nblocks 3 3\nend\n");
+	put_file("ledger/dup.rec",
+		 "hotmem-ledger 1\nid dup\nstate bound\ncgroup /d\npid 1\nblocks 3 3\nend\n");
 	CHECK(hm_ledger_get(&l, "dup", &got, &err) < 0 && strstr(err.msg, "twice"));
-	put_file("ledger/mis.rec", "hotmem-ledger 1\nid other\nstate bound\ncgroup /d\npid 1\nblocks 3\nend\n");
+	put_file("ledger/mis.rec",
+		 "hotmem-ledger 1\nid other\nstate bound\ncgroup /d\npid 1\nblocks 3\nend\n");
 	CHECK(hm_ledger_get(&l, "mis", &got, &err) < 0 && strstr(err.msg, "id mismatch"));
 	CHECK(hm_ledger_quarantine(&l, "bad", &err) == 0);
 	CHECK(hm_ledger_get(&l, "bad", &got, &err) == 1);
@@ -462,7 +476,8 @@ int main(void)
 {
 	char cmd[300];
 
-	snprintf(tmp, sizeof(tmp), "%s/hotmem-unit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(tmp, sizeof(tmp), "%s/hotmem-unit-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmp)) {
 		perror("mkdtemp");
 		return 2;

@@ -31,6 +31,13 @@ else
 	echo "FAIL host:hook/build-dynamic"
 fi
 rm -rf "$dyn"
+# The sources follow oci-hook/.clang-format.
+if out=$(cd "$top/oci-hook" && clang-format --dry-run --Werror src/*.c src/*.h tests/*.c fuzz/*.c static/*.c 2>&1); then
+	echo "PASS host:hook/clang-format"
+else
+	printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'
+	echo "FAIL host:hook/clang-format"
+fi
 "$top/oci-hook/build/unit-tests"
 
 # check NAME WANT_RC WANT_STDERR_REGEX CMD...: exit code and a single line
