@@ -34,8 +34,14 @@ apt-get indextargets --no-release-info --format '$(REPO_URI) $(RELEASE) $(COMPON
 set -- -o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null \
 	-o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache" -o Debug::NoLocking=1 \
 	-o APT::Sandbox::User="$(id -un)" -qq
-apt-get "$@" update
-(cd "$work" && apt-get "$@" --download-only source "$pkg=$ver")
+# A source index that fails to download (a third-party repository without
+# sources, say) does not matter as long as Debian's has the package.
+apt-get "$@" update > "$work/update.log" 2>&1 || true
+if ! (cd "$work" && apt-get "$@" --download-only source "$pkg=$ver") > "$work/source.log" 2>&1; then
+	cat "$work/update.log" "$work/source.log" >&2
+	echo "build-libmount: cannot fetch Debian's source package $pkg $ver (or build with STATIC=0)" >&2
+	exit 1
+fi
 # apt-get checked every file against the Sources index, which the archive's
 # signed Release file vouches for; dpkg-source would check the .dsc's own
 # signature again, with developer keys most machines do not have.
