@@ -60,13 +60,14 @@ int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct
 		       "container pid %lld has no cgroup v2 (0::) entry", pid);
 }
 
-int hm_cgroup_dir(struct hm_paths *p, const char *rel, char **dir, struct hm_error *err)
+int hm_cgroup_file(struct hm_paths *p, const char *rel, const char *file, char **path,
+		   struct hm_error *err)
 {
-	*dir = NULL;
+	*path = NULL;
 	if (hm_paths_cgroup_root(p, err) < 0)
 		return -1;
-	*dir = hm_strdup_printf("%s%s", p->cgroup, rel);
-	if (!*dir)
+	*path = hm_strdup_printf("%s%s/%s", p->cgroup, rel, file);
+	if (!*path)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	return 0;
 }

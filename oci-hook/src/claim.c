@@ -120,14 +120,10 @@ static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, s
 static int write_cgroup_file(struct hm_ctx *c, const char *cgroup, const char *file,
 			     const char *data, struct hm_error *err)
 {
-	cleanup_free char *dir = NULL;
 	cleanup_free char *path = NULL;
 
-	if (hm_cgroup_dir(&c->paths, cgroup, &dir, err) < 0)
+	if (hm_cgroup_file(&c->paths, cgroup, file, &path, err) < 0)
 		return -1;
-	path = hm_strdup_printf("%s/%s", dir, file);
-	if (!path)
-		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	return hm_write_once(path, data, err);
 }
 
@@ -157,14 +153,10 @@ static char *bind_tokens(const struct hm_record *r)
 /* The series adds memory.hotplug to every non-root memory cgroup. */
 static int kernel_check(struct hm_ctx *c, const char *cgroup, struct hm_error *err)
 {
-	cleanup_free char *dir = NULL;
 	cleanup_free char *path = NULL;
 
-	if (hm_cgroup_dir(&c->paths, cgroup, &dir, err) < 0)
+	if (hm_cgroup_file(&c->paths, cgroup, "memory.hotplug", &path, err) < 0)
 		return -1;
-	path = hm_strdup_printf("%s/memory.hotplug", dir);
-	if (!path)
-		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (!hm_path_exists(path))
 		return hm_fail(
 			err, HM_EXIT_KERNEL, ENOTSUP,

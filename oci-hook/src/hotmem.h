@@ -138,10 +138,11 @@ int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 /* cgroup.c */
 /* Path of pid's cgroup v2 relative to the cgroup2 root ("/a/b"). */
 int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct hm_error *err);
-/* <cgroup2 root><rel>; finds the root (libmount) at first use, so that a
- * stage that never touches a cgroup file (poststop under crun, which has
- * removed the cgroup already) does not parse mountinfo at all. */
-int hm_cgroup_dir(struct hm_paths *p, const char *rel, char **dir, struct hm_error *err);
+/* <cgroup2 root><rel>/<file>; finds the root (libmount) at first use, so
+ * that a stage that never touches a cgroup file (poststop under crun, which
+ * has removed the cgroup already) does not parse mountinfo at all. */
+int hm_cgroup_file(struct hm_paths *p, const char *rel, const char *file, char **path,
+		   struct hm_error *err);
 
 /* sysfs.c */
 enum hm_owner_kind { HM_OWNER_UNBOUND, HM_OWNER_BOUND, HM_OWNER_ORPHAN, HM_OWNER_UNKNOWN };

@@ -39,7 +39,7 @@ int hm_paths_init(struct hm_paths *p, struct hm_error *err)
 }
 
 /* The cgroup2 mount point, from <proc>/self/mountinfo through libmount;
- * at most once per process (hm_cgroup_dir calls it at first use). */
+ * at most once per process (hm_cgroup_file calls it at first use). */
 int hm_paths_cgroup_root(struct hm_paths *p, struct hm_error *err)
 {
 	cleanup_free char *mi = NULL;

@@ -37,7 +37,6 @@ static enum block_todo block_todo(const struct hm_block *b, const struct hm_reco
 /* One attempt at one block: 0 done, 1 busy, -1 error. */
 static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, struct hm_error *err)
 {
-	cleanup_free char *dir = NULL;
 	cleanup_free char *file = NULL;
 	char tok[32];
 	struct hm_block b;
@@ -58,11 +57,8 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, s
 		       r->cgroup);
 		return 0;
 	case TODO_UNBIND:
-		if (hm_cgroup_dir(&c->paths, r->cgroup, &dir, err) < 0)
+		if (hm_cgroup_file(&c->paths, r->cgroup, "memory.hotplug", &file, err) < 0)
 			return -1;
-		file = hm_strdup_printf("%s/memory.hotplug", dir);
-		if (!file)
-			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 		snprintf(tok, sizeof(tok), "-%ld", id);
 		ret = hm_write_once(file, tok, err);
 		break;

@@ -22,16 +22,13 @@ struct row {
 /* "<N> size=<bytes> used=<bytes> ..." lines of <cgroup>/memory.hotplug */
 static long long used_of(struct hm_ctx *c, const char *cgroup, long id)
 {
-	cleanup_free char *dir = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_free char *text = NULL;
 	struct hm_error ignored;
 	char *line, *save = NULL;
 
-	if (hm_cgroup_dir(&c->paths, cgroup, &dir, &ignored) < 0)
-		return -1;
-	path = hm_strdup_printf("%s/memory.hotplug", dir);
-	if (!path || hm_read_file(path, 256 * 1024, &text, NULL, &ignored) < 0)
+	if (hm_cgroup_file(&c->paths, cgroup, "memory.hotplug", &path, &ignored) < 0 ||
+	    hm_read_file(path, 256 * 1024, &text, NULL, &ignored) < 0)
 		return -1;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *used = strstr(line, " used=");
