@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Sizes: "<digits>[K|M|G|T][i][B]", powers of 1024; rounded up to blocks. */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -7,7 +8,8 @@
 
 int hm_parse_size(const char *s, uint64_t *out, struct hm_error *err)
 {
-	const char *p = s;
+	static const char units[] = "kmgt";
+	const char *p = s, *unit;
 	uint64_t v = 0, mult = 1;
 
 	while (*p == ' ' || *p == '\t')
@@ -21,29 +23,11 @@ int hm_parse_size(const char *s, uint64_t *out, struct hm_error *err)
 			return hm_fail(err, HM_EXIT_INPUT, ERANGE, "size '%.64s' is too big", s);
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
-	switch (*p) {
-	case 'k':
-	case 'K':
-		mult = UINT64_C(1) << 10;
+	/* K, M, G, T: the n-th letter of "kmgt" is 1024^n */
+	unit = *p ? strchr(units, tolower((unsigned char)*p)) : NULL;
+	if (unit) {
+		mult = UINT64_C(1) << (10 * (unit - units + 1));
 		p++;
-		break;
-	case 'm':
-	case 'M':
-		mult = UINT64_C(1) << 20;
-		p++;
-		break;
-	case 'g':
-	case 'G':
-		mult = UINT64_C(1) << 30;
-		p++;
-		break;
-	case 't':
-	case 'T':
-		mult = UINT64_C(1) << 40;
-		p++;
-		break;
-	default:
-		break;
 	}
 	if (mult > 1 && *p == 'i')
 		p++;
