@@ -5,9 +5,10 @@
 #
 # Contents: static busybox, bash, crun, jq, podman and conmon, and the hook
 # with their shared libraries (the hook also as `make install` puts it); the
-# guest init and test library; every guest test suite (tests/guest/<suite>/); the guest programs (tests/guest/src/*.c, built
-# static); the selftests built with the kernel in KERNEL_OUTDIR; a busybox
-# root file system for containers at /hotmem/rootfs.
+# guest init and test library; every guest test suite (tests/guest/<suite>/);
+# the guest programs (tests/guest/src/*.c, built static); the selftests built
+# with the kernel in KERNEL_OUTDIR; a busybox root file system for
+# containers at /hotmem/rootfs.
 set -euo pipefail
 
 out=${1:?usage: mkinitramfs.sh OUT.cpio KERNEL_OUTDIR [HOOK_BINARY]}
