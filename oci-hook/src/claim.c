@@ -180,6 +180,7 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 		return -1;
 	if (kernel_check(c, cgroup, err) < 0)
 		return -1;
+	hm_trace("cgroup");
 	if (hm_block_size(&c->paths, &bs, err) < 0)
 		return -1;
 	want = (size_t)hm_blocks_for(bytes, bs);
@@ -213,6 +214,7 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 
 	if (wait_for_blocks(c, r, want, &avail, bytes, err) < 0)
 		return -1;
+	hm_trace("pick");
 	if (r->nblocks < want)
 		return hm_fail(
 			err, HM_EXIT_NOMEM, ENOSPC,
@@ -222,6 +224,7 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	if (hm_ledger_put(&c->ledger, r, err) < 0)
 		return -1;
 	hm_debug_point("claim-recorded");
+	hm_trace("recorded");
 
 	tokens = bind_tokens(r);
 	if (!tokens) {
@@ -233,6 +236,7 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 		goto undo;
 	}
 	hm_debug_point("claim-bound");
+	hm_trace("bind");
 	if (c->cfg.policy[0] &&
 	    write_cgroup_file(c, cgroup, "memory.hotplug.policy", c->cfg.policy, err) < 0) {
 		hm_wrap(err, "setting pool policy %s", c->cfg.policy);
@@ -242,6 +246,7 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	if (hm_ledger_put(&c->ledger, r, err) < 0)
 		goto undo;
 	hm_debug_point("claim-done");
+	hm_trace("done");
 	hm_log("bound %zu blocks (%s) = %llu MiB to %s in %.1f ms", r->nblocks, tokens,
 	       (unsigned long long)((r->nblocks * bs) >> 20), cgroup,
 	       (double)(hm_now_ns() - t0) / 1e6);

@@ -7,6 +7,7 @@
  * The names are listed in docs/hook.md.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,4 +19,24 @@ void hm_debug_point(const char *point)
 
 	if (at && strcmp(at, point) == 0)
 		raise(SIGKILL);
+}
+
+/*
+ * With HOTMEM_DEBUG_TRACE set, each step of a hook process prints
+ * "trace <step> <us>" on stderr, microseconds since main() began: the
+ * benchmark's breakdown of where a hook process spends its time
+ * (tests/guest/bench/02-hook.sh, docs/benchmark.md).
+ */
+void hm_trace(const char *step)
+{
+	static int on = -1;
+	static uint64_t t0;
+	uint64_t now = hm_now_ns();
+
+	if (on < 0) {
+		on = getenv("HOTMEM_DEBUG_TRACE") != NULL;
+		t0 = now;
+	}
+	if (on)
+		fprintf(stderr, "trace %s %llu\n", step, (unsigned long long)(now - t0) / 1000);
 }

@@ -213,6 +213,8 @@ int hm_selfcheck(void);
 
 /* debug.c: HOTMEM_DEBUG_KILL_AT=<point> SIGKILLs the hook there (tests). */
 void hm_debug_point(const char *point);
+/* debug.c: HOTMEM_DEBUG_TRACE=1 times each step on stderr (benchmark). */
+void hm_trace(const char *step);
 
 /* seccomp.c */
 int hm_seccomp_load(struct hm_error *err);

@@ -68,11 +68,15 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	hm_config_defaults(&c->cfg);
 	if (hm_config_load(&c->cfg, c->paths.config, err) < 0)
 		return -1;
+	hm_trace("config");
 	hm_log_init(c->cfg.log);
 	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) &&
 	    hm_provider_spawner_start(&c->cfg, err) < 0)
 		return -1;
-	return hm_seccomp_load(err);
+	if (hm_seccomp_load(err) < 0)
+		return -1;
+	hm_trace("seccomp");
+	return 0;
 }
 
 static int open_ledger(struct hm_ctx *c, struct hm_error *err)
@@ -107,14 +111,19 @@ static int do_create(struct hm_ctx *c, const struct hm_state *st, struct hm_erro
 		return -1;
 	ret = hm_size_resolve(&sp, st, &c->cfg, &bytes, &source, err);
 	hm_spec_free(&sp);
+	hm_trace("spec");
 	if (ret < 0)
 		return -1;
 	if (bytes == 0) {
 		hm_log("no io.hotmem.size, memory limit or default_size: nothing to do");
 		return 0;
 	}
-	if (enter_act_phase(c, CMD_CREATE, err) < 0 || hm_gc(c, false, err) < 0)
+	if (enter_act_phase(c, CMD_CREATE, err) < 0)
 		return -1;
+	hm_trace("lock");
+	if (hm_gc(c, false, err) < 0)
+		return -1;
+	hm_trace("gc");
 	hm_log("size %llu bytes (from %s)", (unsigned long long)bytes, source);
 	ret = hm_claim(c, st, bytes, err);
 	if (ret < 0 && err->code == HM_EXIT_KERNEL &&
@@ -129,10 +138,13 @@ static int do_poststop(struct hm_ctx *c, const struct hm_state *st, struct hm_er
 {
 	if (enter_act_phase(c, CMD_POSTSTOP, err) < 0)
 		return -1;
+	hm_trace("lock");
 	if (hm_release(c, st->id, err) < 0)
 		return -1;
+	hm_trace("release");
 	if (hm_gc(c, false, err) < 0)
 		return -1;
+	hm_trace("gc");
 	return hm_provider_run("shrink", 0, st->id, err);
 }
 
@@ -145,6 +157,7 @@ static int run_hook(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 		return -1;
 	if (hm_state_read(&st, STDIN_FILENO, err) < 0)
 		return -1;
+	hm_trace("state");
 	hm_log_set_id(st.id);
 	ret = cmd == CMD_CREATE ? do_create(c, &st, err) : do_poststop(c, &st, err);
 	hm_state_free(&st);
@@ -199,11 +212,13 @@ int main(int argc, char **argv)
 		printf("hotmem-hook %s\n", HM_VERSION);
 		return HM_EXIT_OK;
 	}
+	hm_trace("main");
 	hm_log_init(HM_LOG_STDERR);
 	if (parse_args(argc, argv, &cmd, &json, &err) < 0 || run(cmd, json, &err) < 0) {
 		hm_log_error(&err);
 		return err.code ? err.code : HM_EXIT_INTERNAL;
 	}
 	hm_log_flush();
+	hm_trace("exit");
 	return HM_EXIT_OK;
 }

@@ -95,6 +95,7 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 			return -1;
 	}
 	hm_debug_point("release-recorded");
+	hm_trace("release-recorded");
 	for (;;) {
 		size_t kept = 0;
 
@@ -110,6 +111,7 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 			hm_debug_point("release-block");
 		}
 		r->nblocks = kept;
+		hm_trace("release-blocks");
 		if (!kept)
 			break;
 		if (!wait || hm_now_ns() > deadline) {
