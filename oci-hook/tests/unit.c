@@ -13,10 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hotmem.h"
+#include "seccomp-filter.h"
+#include "seccomp-rules.h"
 
 static int failures;
 static int case_failed;
@@ -472,6 +478,45 @@ static void t_gc(void)
 	ctx_free(&c);
 }
 
+/* The program built into the hook is what libseccomp makes of the
+ * allow-list now, and the kernel enforces it: EPERM for a syscall outside
+ * the list (socket(AF_INET)), allowed for one inside (socket(AF_UNIX)). */
+static void t_seccomp(void)
+{
+	struct sock_filter prog[BPF_MAXINSNS];
+	struct hm_error err;
+	scmp_filter_ctx ctx = hm_seccomp_rules(&err);
+	int fd = memfd_create("bpf", 0), status = -1;
+	ssize_t n = -1;
+	pid_t pid;
+
+	CHECK(ctx && fd >= 0);
+	if (!ctx || fd < 0)
+		goto out;
+	CHECK(seccomp_export_bpf(ctx, fd) == 0);
+	n = pread(fd, prog, sizeof(prog), 0);
+	CHECK(n == (ssize_t)(hm_seccomp_filter_len * sizeof(prog[0])));
+	CHECK(n > 0 && !memcmp(prog, hm_seccomp_filter, (size_t)n));
+	pid = fork();
+	if (pid == 0) {
+		int unix_fd;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || hm_seccomp_load(&err) < 0)
+			_exit(10);
+		if (socket(AF_INET, SOCK_STREAM, 0) >= 0 || errno != EPERM)
+			_exit(11);
+		unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		_exit(unix_fd >= 0 ? 0 : 12);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+out:
+	if (ctx)
+		seccomp_release(ctx);
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -490,6 +535,7 @@ int main(void)
 	run_case("ledger", t_ledger);
 	run_case("claim-release-fake-tree", t_claim);
 	run_case("gc-fake-tree", t_gc);
+	run_case("seccomp-filter", t_seccomp);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);

@@ -32,7 +32,7 @@ else
 fi
 rm -rf "$dyn"
 # The sources follow oci-hook/.clang-format.
-if out=$(cd "$top/oci-hook" && clang-format --dry-run --Werror src/*.c src/*.h tests/*.c fuzz/*.c static/*.c 2>&1); then
+if out=$(cd "$top/oci-hook" && clang-format --dry-run --Werror src/*.c src/*.h tests/*.c tools/*.c fuzz/*.c static/*.c 2>&1); then
 	echo "PASS host:hook/clang-format"
 else
 	printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'

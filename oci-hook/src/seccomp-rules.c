@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The hook's syscall allow-list (libseccomp), loaded before it reads any
+ * input (state on stdin, config.json).  Everything else fails with EPERM:
+ * no exec, no fork (the provider runs from a spawner forked before the
+ * filter), no mount, no ptrace, and sockets only of AF_UNIX (syslog).
+ *
+ * Not linked into the hook: libseccomp compiles this list into a BPF
+ * program at build time (tools/seccomp-gen.c), which the hook loads
+ * (seccomp.c).
+ */
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "seccomp-rules.h"
+
+/* grouped by purpose, several names to a line: */
+/* clang-format off */
+static const char *const allowed[] = {
+	/* files: sysfs, cgroupfs, /proc, the ledger, config.json */
+	"read", "write", "readv", "writev", "pread64", "open", "openat", "close", "close_range",
+	"fstat", "newfstatat", "statx", "lseek", "fcntl", "dup", "dup2", "dup3", "getdents64",
+	"access", "faccessat", "faccessat2", "readlink", "readlinkat", "getcwd", "umask",
+	"flock", "fsync", "fdatasync", "rename", "renameat", "renameat2", "unlink", "unlinkat",
+	"mkdir", "mkdirat", "ioctl",
+	/* memory */
+	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
+	/* time and waiting */
+	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "time", "futex",
+	/* process: liveness of container pids, self-kill (fault injection), spawner */
+	"getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "kill", "tgkill",
+	"wait4", "exit", "exit_group", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+	"restart_syscall", "set_robust_list", "rseq", "getrandom", "uname", "sysinfo",
+	/* capabilities: each phase drops more (privs.c) */
+	"capget", "capset",
+	/* syslog over /dev/log; the provider spawner's socketpair */
+	"connect", "sendto", "sendmsg", "recvfrom", "recvmsg",
+};
+/* clang-format on */
+
+scmp_filter_ctx hm_seccomp_rules(struct hm_error *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	int rc;
+
+	if (!ctx) {
+		hm_fail(err, HM_EXIT_PRIVS, ENOMEM, "seccomp_init");
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(allowed[i]);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not a syscall on this architecture */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (rc < 0) {
+			hm_fail(err, HM_EXIT_PRIVS, -rc, "seccomp: allowing %s", allowed[i]);
+			goto fail;
+		}
+	}
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+			      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	if (rc < 0) {
+		hm_fail(err, HM_EXIT_PRIVS, -rc, "seccomp: allowing socket(AF_UNIX)");
+		goto fail;
+	}
+	return ctx;
+fail:
+	seccomp_release(ctx);
+	return NULL;
+}
