@@ -64,7 +64,15 @@ static int ledger_blocks(struct hm_ctx *c, bool **named, size_t n, struct hm_err
 	return 0;
 }
 
-/* Pick up to @want free blocks into @r; *avail: how many are free. */
+/*
+ * Pick up to @want free blocks into @r; *avail: how many are free.  The
+ * first time, what the gc pass right before saw, if it changed nothing:
+ * we have held the ledger lock since, so no hook bound or released
+ * anything.  Blocks plugged or unplugged meanwhile are handled as with a
+ * fresh listing, which is just as old by the time of the bind: a new one
+ * is seen by the next listing, a vanished one fails the bind, which is
+ * undone.  While waiting for the provider, a new listing each time.
+ */
 static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
 		       struct hm_error *err)
 {
@@ -72,11 +80,22 @@ static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_
 	cleanup_free bool *named = NULL;
 	size_t n, maxid;
 
-	if (hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
-		return -1;
-	maxid = n ? (size_t)blocks[n - 1].id + 1 : 0;
-	if (ledger_blocks(c, &named, maxid, err) < 0)
-		return -1;
+	if (c->gc_view) {
+		blocks = c->gc_view->blocks;
+		n = c->gc_view->nblocks;
+		named = c->gc_view->named;
+		maxid = c->gc_view->nnamed - 1;
+		c->gc_view->blocks = NULL;
+		c->gc_view->named = NULL;
+		hm_view_free(c->gc_view);
+		c->gc_view = NULL;
+	} else {
+		if (hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
+			return -1;
+		maxid = n ? (size_t)blocks[n - 1].id + 1 : 0;
+		if (ledger_blocks(c, &named, maxid, err) < 0)
+			return -1;
+	}
 	*avail = 0;
 	r->nblocks = 0;
 	for (size_t i = 0; i < n; i++) {

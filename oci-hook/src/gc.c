@@ -12,6 +12,9 @@
  *   unreadable record   moved aside as <id>.corrupt for a human; its blocks
  *                       are found again by the orphan sweep
  *   orphan block        (its cgroup is gone) that no record owns: offline
+ *
+ * A pass that changed nothing leaves what it saw in c->gc_view for the
+ * claim that follows (one listing of the blocks and the ledger per create).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,8 +35,17 @@ static bool container_alive(struct hm_ctx *c, const struct hm_record *r)
 	return strcmp(rel, r->cgroup) == 0;
 }
 
-static int gc_record(struct hm_ctx *c, const char *id, bool full, bool *owned, size_t nowned,
-		     struct hm_error *err)
+/* Which blocks a record names (kept alive, or about to be released). */
+static void mark(bool *set, size_t n, const struct hm_record *r)
+{
+	for (size_t i = 0; i < r->nblocks; i++)
+		if (r->blocks[i] >= 0 && (size_t)r->blocks[i] < n)
+			set[r->blocks[i]] = true;
+}
+
+/* @owned: blocks of live containers; @named: blocks any record names. */
+static int gc_record(struct hm_ctx *c, const char *id, bool full, bool *owned, bool *named,
+		     size_t n, bool *changed, struct hm_error *err)
 {
 	struct hm_record *r = calloc(1, sizeof(*r));
 	int ret;
@@ -49,15 +61,16 @@ static int gc_record(struct hm_ctx *c, const char *id, bool full, bool *owned, s
 		if (err->code != HM_EXIT_LEDGER)
 			goto out;
 		hm_log("gc: %s; moved aside as %s.corrupt", err->msg, id);
+		*changed = true;
 		ret = hm_ledger_quarantine(&c->ledger, id, err);
 		goto out;
 	}
+	mark(named, n, r);
 	if (r->state == HM_REC_BOUND && container_alive(c, r)) {
-		for (size_t i = 0; i < r->nblocks; i++)
-			if (r->blocks[i] >= 0 && (size_t)r->blocks[i] < nowned)
-				owned[r->blocks[i]] = true;
+		mark(owned, n, r);
 		goto out;
 	}
+	*changed = true;
 	hm_log("gc: container %s is gone (record %s): releasing %zu blocks", id,
 	       hm_rec_state_name(r->state), r->nblocks);
 	/* The operator's gc waits (release_timeout) for blocks that are
@@ -65,9 +78,7 @@ static int gc_record(struct hm_ctx *c, const char *id, bool full, bool *owned, s
 	 * of every hook call does not. */
 	ret = hm_release_record(c, r, full, err);
 	if (ret == 1) {
-		for (size_t i = 0; i < r->nblocks; i++)
-			if (r->blocks[i] >= 0 && (size_t)r->blocks[i] < nowned)
-				owned[r->blocks[i]] = true;
+		mark(owned, n, r);
 		ret = 0;
 	}
 out:
@@ -75,24 +86,38 @@ out:
 	return ret < 0 ? -1 : 0;
 }
 
+void hm_view_free(struct hm_view *v)
+{
+	if (!v)
+		return;
+	free(v->blocks);
+	free(v->named);
+	free(v);
+}
+
 int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err)
 {
 	cleanup_free struct hm_block *blocks = NULL;
 	cleanup_free bool *owned = NULL;
+	cleanup_free bool *named = NULL;
 	char **ids = NULL;
-	size_t nids = 0, nblocks = 0, nowned = 0;
+	size_t nids = 0, nblocks = 0, n = 0;
+	bool changed = false;
 	int ret = -1;
 
+	hm_view_free(c->gc_view);
+	c->gc_view = NULL;
 	if (hm_blocks_list(&c->paths, &blocks, &nblocks, err) < 0)
 		return -1;
-	nowned = nblocks ? (size_t)blocks[nblocks - 1].id + 1 : 0;
-	owned = calloc(nowned + 1, sizeof(*owned));
-	if (!owned)
+	n = nblocks ? (size_t)blocks[nblocks - 1].id + 1 : 0;
+	owned = calloc(n + 1, sizeof(*owned));
+	named = calloc(n + 1, sizeof(*named));
+	if (!owned || !named)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (hm_ledger_ids(&c->ledger, &ids, &nids, err) < 0)
 		return -1;
 	for (size_t i = 0; i < nids; i++)
-		if (gc_record(c, ids[i], full, owned, nowned, err) < 0)
+		if (gc_record(c, ids[i], full, owned, named, n, &changed, err) < 0)
 			goto out;
 	/* Orphans nobody records: their cgroup is gone, so they can never
 	 * serve anyone again; offline them once empty. */
@@ -106,6 +131,7 @@ int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err)
 		if (hm_block_read(&c->paths, blocks[i].id, &now, &e2) != 0 ||
 		    now.owner != HM_OWNER_ORPHAN)
 			continue;
+		changed = true;
 		if (hm_block_offline(&c->paths, blocks[i].id, &e2) == 0)
 			hm_log("gc: offlined orphan block %ld of %s", blocks[i].id,
 			       blocks[i].owner_path);
@@ -114,6 +140,14 @@ int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err)
 			       blocks[i].owner_path, e2.msg, strerror(e2.errnum));
 	}
 	ret = 0;
+	if (!changed) {
+		c->gc_view = calloc(1, sizeof(*c->gc_view));
+		if (c->gc_view) {
+			*c->gc_view = (struct hm_view){ blocks, nblocks, named, n + 1 };
+			blocks = NULL;
+			named = NULL;
+		}
+	}
 out:
 	hm_ids_free(ids, nids);
 	return ret;

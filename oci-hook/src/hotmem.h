@@ -227,12 +227,27 @@ void hm_provider_spawner_stop(void);
 int hm_provider_run(const char *verb, uint64_t bytes, const char *id, struct hm_error *err);
 bool hm_provider_available(void);
 
+/*
+ * What a gc pass saw, kept for the claim that follows it in the same
+ * process when the pass changed nothing (released, offlined or moved
+ * aside nothing): the memory blocks, and which of them some ledger record
+ * names.  The claim takes it instead of listing both again.
+ */
+struct hm_view {
+	struct hm_block *blocks;
+	size_t nblocks;
+	bool *named; /* by block id, nnamed entries */
+	size_t nnamed;
+};
+void hm_view_free(struct hm_view *v);
+
 /* claim.c, release.c, gc.c, status.c */
 struct hm_ctx {
 	struct hm_paths paths;
 	struct hm_config cfg;
 	struct hm_ledger ledger;
 	bool ledger_open;
+	struct hm_view *gc_view; /* NULL, or what the last gc saw */
 };
 int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct hm_error *err);
 int hm_release(struct hm_ctx *c, const char *id, struct hm_error *err);

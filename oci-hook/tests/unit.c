@@ -341,6 +341,7 @@ static void ctx_init(struct hm_ctx *c)
 
 static void ctx_free(struct hm_ctx *c)
 {
+	hm_view_free(c->gc_view);
 	hm_ledger_close(&c->ledger);
 	hm_paths_free(&c->paths);
 	hm_config_free(&c->cfg);
@@ -381,6 +382,10 @@ static void t_claim(void)
 	CHECK(hm_claim(&c, &st2, 300u << 20, &err) < 0 && err.code == HM_EXIT_NOMEM);
 	CHECK(strstr(err.msg, "only 1 offline hot-plugged blocks available"));
 	CHECK(hm_ledger_get(&c.ledger, "big", &r, &err) == 1); /* nothing claimed */
+	/* the same when the claim takes what a gc pass that changed nothing saw */
+	CHECK(hm_gc(&c, false, &err) == 0 && c.gc_view);
+	CHECK(hm_claim(&c, &st2, 300u << 20, &err) < 0 && err.code == HM_EXIT_NOMEM);
+	CHECK(strstr(err.msg, "only 1 offline hot-plugged blocks available") && !c.gc_view);
 	get_file("cg/big/memory.hotplug", buf, sizeof(buf));
 	CHECK(buf[0] == '\0');
 
@@ -441,6 +446,7 @@ static void t_gc(void)
 	put_file("run/junk.rec", "not a record\n");
 
 	CHECK(hm_gc(&c, true, &err) == 0);
+	CHECK(!c.gc_view); /* it changed things: what it saw is stale */
 	CHECK(hm_ledger_get(&c.ledger, "dead", &r, &err) == 1);
 	CHECK(hm_ledger_get(&c.ledger, "alive", &r, &err) == 0);
 	get_file(MEM "/memory33/state", buf, sizeof(buf));
