@@ -104,6 +104,42 @@ if "hook_run_ns" in h:
                       + " | ".join(f"{g(f'hook_{p}createRuntime_ns{s}') / 1e6:.1f} + {g(f'hook_{p}poststop_ns{s}') / 1e6:.1f}"
                                    f" / {g(f'plain_{p}run_ns{s}') / 1e6:.0f}"
                                    for s in ("", "_norand")) + " |")
+    steps = {
+        "createRuntime": (("config", "start: bounding set, paths, hotmem.conf"),
+                          ("seccomp", "seccomp filter"),
+                          ("state", "parse privileges, state JSON"),
+                          ("spec", "config.json, size"),
+                          ("lock", "act privileges, ledger lock"),
+                          ("gc", "gc pass"),
+                          ("cgroup", "cgroup of the pid; cgroup2 mount (libmount); memory.hotplug there"),
+                          ("pick", "pick free blocks"),
+                          ("recorded", "ledger: claiming"),
+                          ("bind", "bind: the kernel onlines the block into the cgroup's pool"),
+                          ("done", "ledger: bound"),
+                          ("exit", "log, clean up")),
+        "poststop": (("config", "start: bounding set, paths, hotmem.conf"),
+                     ("seccomp", "seccomp filter"),
+                     ("state", "parse privileges, state JSON"),
+                     ("lock", "act privileges, ledger lock"),
+                     ("release-recorded", "ledger: releasing"),
+                     ("release-blocks", "release: the kernel offlines the emptied block"),
+                     ("release", "ledger: record deleted"),
+                     ("gc", "gc pass"),
+                     ("exit", "log, clean up")),
+    }
+    if "trace_createRuntime_config_us" in h:
+        report += ["",
+            "| /bin/true: hotmem-hook step (medians, ms; HOTMEM_DEBUG_TRACE) | ASLR on | ASLR off |",
+            "|---|---|---|"]
+        for stage, rows in steps.items():
+            for k, label in rows:
+                report.append(f"| {stage}: {label} | "
+                              + " | ".join(f"{g(f'trace_{stage}_{k}_us{s}') / 1e3:.2f}"
+                                           if f'trace_{stage}_{k}_us{s}' in h else "-"
+                                           for s in ("", "_norand")) + " |")
+            report.append(f"| {stage}: outside main (exec, loading, exit; the process's time less its steps) | "
+                          + " | ".join(f"{(g(f'hook_{stage}_ns{s}') / 1e3 - sum(g(f'trace_{stage}_{k}_us{s}') for k, _ in rows if f'trace_{stage}_{k}_us{s}' in h)) / 1e3:.2f}"
+                                       for s in ("", "_norand")) + " |")
     report += ["",
         f"hook release of a used block at poststop / offline of a never-used block: "
         f"{g('hook_release_ns') / g('empty_offline1_warm_ns'):.2f} (warm) / "

@@ -12,7 +12,9 @@
 #   timed   hotmem-hook behind hm-timed-exec, which logs each hook
 #           process's wall time (exec to exit); the end-to-end times are
 #           too noisy (crun's own run time is bimodal under TCG) to
-#           resolve a few milliseconds, these are not
+#           resolve a few milliseconds, these are not.  With
+#           HOTMEM_DEBUG_TRACE=1, so that its steps are timed too (the
+#           median of each step, /bin/true only: "trace_..._us" lines)
 # All of it twice: with address space randomisation (the default) and
 # without (kernel.randomize_va_space=0).  QEMU 7.2's TCG keys translated
 # code by virtual address, so each new process whose code is mapped at a
@@ -58,9 +60,11 @@ for w in true fn; do
 	hm_hook_bundle /tmp/timed-$w $cmd || hm_fail "bundle"
 	hm_bundle_set /tmp/timed-$w "$limit | .annotations[\"run.oci.hooks.stderr\"] = \"$hooklog\" |
 		.hooks.createRuntime[0] |= { path: \"/hotmem/bin/hm-timed-exec\",
-			args: ([\"hm-timed-exec\", \"/hmout/times-$w\", .path] + .args), timeout: .timeout } |
+			args: ([\"hm-timed-exec\", \"/hmout/times-$w\", .path] + .args), timeout: .timeout,
+			env: [\"HOTMEM_DEBUG_TRACE=1\"] } |
 		.hooks.poststop[0] |= { path: \"/hotmem/bin/hm-timed-exec\",
-			args: ([\"hm-timed-exec\", \"/hmout/times-$w\", .path] + .args), timeout: .timeout }" || hm_fail "bundle"
+			args: ([\"hm-timed-exec\", \"/hmout/times-$w\", .path] + .args), timeout: .timeout,
+			env: [\"HOTMEM_DEBUG_TRACE=1\"] }" || hm_fail "bundle"
 done
 
 for va in 2 0; do
@@ -68,6 +72,7 @@ for va in 2 0; do
 	sfx=; [ $va = 0 ] && sfx=_norand
 	for w in true fn; do
 		: > /hmout/times-$w
+		logstart=$(wc -l < $hooklog)
 		for kind in plain hooked null timed; do : > /hmout/$kind-$w.ns; done
 		i=0
 		while [ $i -lt $RUNS ]; do
@@ -87,6 +92,28 @@ for va in 2 0; do
 			[ "$(awk -v s=$stage '$2 == 0 && $3 == s' /hmout/times-$w | wc -l)" = $RUNS ] ||
 				hm_fail "timed $stage: $(cat /hmout/times-$w)"
 			bench hook_${p}${stage}_ns$sfx "$(awk -v s=$stage '$3 == s { print $1 }' /hmout/times-$w | median)"
+		done
+		[ $w = true ] || continue
+		# "trace <step> <us since main>" lines of this batch's timed hook
+		# processes, as "<stage> <step> <us of the step>" (a step done
+		# twice in a process, e.g. a second release attempt, counts once
+		# with both times); a process is a poststop when it has a release
+		# step
+		tail -n +$((logstart + 1)) $hooklog | awk '
+			function flush() {
+				for (i = 1; i <= n; i++)
+					print (rel ? "poststop" : "createRuntime"), step[i], us[step[i]]
+				n = 0; rel = 0; split("", us)
+			}
+			$1 == "trace" { if ($2 == "main") { flush(); prev = 0 }
+				if (!($2 in us)) step[++n] = $2
+				us[$2] += $3 - prev; prev = $3
+				if ($2 == "release") rel = 1 }
+			END { flush() }' > /hmout/steps
+		for key in $(awk '{ print $1 "_" $2 }' /hmout/steps | sort -u); do
+			[ "$(awk -v k=$key '$1 "_" $2 == k' /hmout/steps | wc -l)" = $RUNS ] ||
+				hm_fail "trace $key: $(grep -c . /hmout/steps) steps"
+			bench trace_${key}_us$sfx "$(awk -v k=$key '$1 "_" $2 == k { print $3 }' /hmout/steps | median)"
 		done
 	done
 done
