@@ -3,9 +3,10 @@
 #
 # A container's start-to-exit (`crun run`, 64 MiB limit), RUNS runs of each
 # kind, alternating (21: crun's own run time is bimodal under TCG, and with
-# 11 the medians of /bin/true moved by 0.1 between runs), for two workloads: /bin/true (nothing but the
-# container's start and stop: the hook's worst case) and a small function
-# that faults 48 MiB and exits.  Kinds:
+# 11 the medians of /bin/true moved by 0.1 between runs), for two
+# workloads: /bin/true (nothing but the container's start and stop: the
+# hook's worst case) and a small function that faults 48 MiB and exits.
+# Kinds:
 #   plain   no hook
 #   hooked  hotmem-hook at createRuntime and poststop (the target's ratio)
 #   null    hm-null-hook at both stages: a static hook that only reads its
