@@ -48,7 +48,7 @@ static int ledger_blocks(struct hm_ctx *c, bool **named, size_t n, struct hm_err
 		free(r);
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	}
-	if (hm_ledger_ids(&c->ledger, &ids, &nids, err) < 0) {
+	if (hm_ledger_ids(&c->ledger, &ids, &nids, NULL, err) < 0) {
 		free(r);
 		return -1;
 	}

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * gc: repair whatever a killed hook, a crashed runtime or a failed create
- * left behind.  Every hook call runs it (cheap: one pass over the ledger
- * and the memory blocks) under the ledger lock, and so does the operator
- * command "hotmem-hook gc".
+ * left behind.  Every hook call runs it (cheap: one pass over the ledger)
+ * under the ledger lock, and so does the operator command "hotmem-hook gc".
  *
  *   record "claiming"   its hook died mid-create (we hold the lock, so no
  *                       hook is mid-create now): undo the claim
@@ -13,8 +12,15 @@
  *                       are found again by the orphan sweep
  *   orphan block        (its cgroup is gone) that no record owns: offline
  *
- * A pass that changed nothing leaves what it saw in c->gc_view for the
- * claim that follows (one listing of the blocks and the ledger per create).
+ * The orphan sweep lists every memory block, which costs more than the
+ * rest (two sysfs reads per block, and a VM may have hundreds).  Only a
+ * record moved aside leaves blocks that no record names (a hook records
+ * its claim before it binds), so the sweep runs in the create stage,
+ * which lists the blocks anyway to pick from, in the operator's gc, and
+ * in any hook while records moved aside are in the ledger; not in every
+ * poststop.  A create's pass that changed nothing leaves what it saw in
+ * c->gc_view for the claim that follows (one listing of the blocks and
+ * the ledger per create).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,6 +41,16 @@ static bool container_alive(struct hm_ctx *c, const struct hm_record *r)
 	return strcmp(rel, r->cgroup) == 0;
 }
 
+/* One pass: the blocks it listed (none when it does not sweep). */
+struct gc_pass {
+	bool full;	  /* the operator's gc: waits for busy blocks */
+	bool *owned;	  /* by block id: blocks of live containers */
+	bool *named;	  /* by block id: blocks any record names */
+	size_t n;	  /* entries of owned and named */
+	bool changed;	  /* released, offlined or moved aside something */
+	bool moved_aside; /* moved a record aside */
+};
+
 /* Which blocks a record names (kept alive, or about to be released). */
 static void mark(bool *set, size_t n, const struct hm_record *r)
 {
@@ -43,9 +59,7 @@ static void mark(bool *set, size_t n, const struct hm_record *r)
 			set[r->blocks[i]] = true;
 }
 
-/* @owned: blocks of live containers; @named: blocks any record names. */
-static int gc_record(struct hm_ctx *c, const char *id, bool full, bool *owned, bool *named,
-		     size_t n, bool *changed, struct hm_error *err)
+static int gc_record(struct hm_ctx *c, const char *id, struct gc_pass *p, struct hm_error *err)
 {
 	struct hm_record *r = calloc(1, sizeof(*r));
 	int ret;
@@ -61,29 +75,54 @@ static int gc_record(struct hm_ctx *c, const char *id, bool full, bool *owned, b
 		if (err->code != HM_EXIT_LEDGER)
 			goto out;
 		hm_log("gc: %s; moved aside as %s.corrupt", err->msg, id);
-		*changed = true;
+		p->changed = p->moved_aside = true;
 		ret = hm_ledger_quarantine(&c->ledger, id, err);
 		goto out;
 	}
-	mark(named, n, r);
+	mark(p->named, p->n, r);
 	if (r->state == HM_REC_BOUND && container_alive(c, r)) {
-		mark(owned, n, r);
+		mark(p->owned, p->n, r);
 		goto out;
 	}
-	*changed = true;
+	p->changed = true;
 	hm_log("gc: container %s is gone (record %s): releasing %zu blocks", id,
 	       hm_rec_state_name(r->state), r->nblocks);
 	/* The operator's gc waits (release_timeout) for blocks that are
 	 * about to become free, e.g. of a cgroup being removed; the cheap gc
 	 * of every hook call does not. */
-	ret = hm_release_record(c, r, full, err);
+	ret = hm_release_record(c, r, p->full, err);
 	if (ret == 1) {
-		mark(owned, n, r);
+		mark(p->owned, p->n, r);
 		ret = 0;
 	}
 out:
 	free(r);
 	return ret < 0 ? -1 : 0;
+}
+
+/* Orphans nobody records: their cgroup is gone, so they can never serve
+ * anyone again; offline them once empty. */
+static void sweep(struct hm_ctx *c, const struct hm_block *blocks, size_t nblocks,
+		  struct gc_pass *p)
+{
+	for (size_t i = 0; i < nblocks; i++) {
+		struct hm_error e2;
+		struct hm_block now;
+
+		if (blocks[i].owner != HM_OWNER_ORPHAN || p->owned[blocks[i].id])
+			continue;
+		/* A record released above may have offlined it meanwhile. */
+		if (hm_block_read(&c->paths, blocks[i].id, &now, &e2) != 0 ||
+		    now.owner != HM_OWNER_ORPHAN)
+			continue;
+		p->changed = true;
+		if (hm_block_offline(&c->paths, blocks[i].id, &e2) == 0)
+			hm_log("gc: offlined orphan block %ld of %s", blocks[i].id,
+			       blocks[i].owner_path);
+		else if (p->full)
+			hm_log("gc: orphan block %ld of %s: %s: %s", blocks[i].id,
+			       blocks[i].owner_path, e2.msg, strerror(e2.errnum));
+	}
 }
 
 void hm_view_free(struct hm_view *v)
@@ -95,60 +134,50 @@ void hm_view_free(struct hm_view *v)
 	free(v);
 }
 
-int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err)
+int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err)
 {
 	cleanup_free struct hm_block *blocks = NULL;
-	cleanup_free bool *owned = NULL;
-	cleanup_free bool *named = NULL;
+	struct gc_pass p = { .full = mode == HM_GC_FULL };
 	char **ids = NULL;
-	size_t nids = 0, nblocks = 0, n = 0;
-	bool changed = false;
+	size_t nids = 0, ncorrupt = 0, nblocks = 0;
 	int ret = -1;
 
 	hm_view_free(c->gc_view);
 	c->gc_view = NULL;
-	if (hm_blocks_list(&c->paths, &blocks, &nblocks, err) < 0)
+	if (hm_ledger_ids(&c->ledger, &ids, &nids, &ncorrupt, err) < 0)
 		return -1;
-	n = nblocks ? (size_t)blocks[nblocks - 1].id + 1 : 0;
-	owned = calloc(n + 1, sizeof(*owned));
-	named = calloc(n + 1, sizeof(*named));
-	if (!owned || !named)
-		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	if (hm_ledger_ids(&c->ledger, &ids, &nids, err) < 0)
-		return -1;
-	for (size_t i = 0; i < nids; i++)
-		if (gc_record(c, ids[i], full, owned, named, n, &changed, err) < 0)
+	if (mode != HM_GC_HOOK || ncorrupt) {
+		if (hm_blocks_list(&c->paths, &blocks, &nblocks, err) < 0)
 			goto out;
-	/* Orphans nobody records: their cgroup is gone, so they can never
-	 * serve anyone again; offline them once empty. */
-	for (size_t i = 0; i < nblocks; i++) {
-		struct hm_error e2;
-		struct hm_block now;
-
-		if (blocks[i].owner != HM_OWNER_ORPHAN || owned[blocks[i].id])
-			continue;
-		/* A record released above may have offlined it meanwhile. */
-		if (hm_block_read(&c->paths, blocks[i].id, &now, &e2) != 0 ||
-		    now.owner != HM_OWNER_ORPHAN)
-			continue;
-		changed = true;
-		if (hm_block_offline(&c->paths, blocks[i].id, &e2) == 0)
-			hm_log("gc: offlined orphan block %ld of %s", blocks[i].id,
-			       blocks[i].owner_path);
-		else if (full)
-			hm_log("gc: orphan block %ld of %s: %s: %s", blocks[i].id,
-			       blocks[i].owner_path, e2.msg, strerror(e2.errnum));
+		p.n = nblocks ? (size_t)blocks[nblocks - 1].id + 1 : 0;
 	}
+	p.owned = calloc(p.n + 1, sizeof(*p.owned));
+	p.named = calloc(p.n + 1, sizeof(*p.named));
+	if (!p.owned || !p.named) {
+		hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+		goto out;
+	}
+	for (size_t i = 0; i < nids; i++)
+		if (gc_record(c, ids[i], &p, err) < 0)
+			goto out;
+	sweep(c, blocks, nblocks, &p);
 	ret = 0;
-	if (!changed) {
+	if (mode == HM_GC_CREATE && !p.changed) {
 		c->gc_view = calloc(1, sizeof(*c->gc_view));
 		if (c->gc_view) {
-			*c->gc_view = (struct hm_view){ blocks, nblocks, named, n + 1 };
+			*c->gc_view = (struct hm_view){ blocks, nblocks, p.named, p.n + 1 };
 			blocks = NULL;
-			named = NULL;
+			p.named = NULL;
 		}
 	}
 out:
 	hm_ids_free(ids, nids);
+	free(p.owned);
+	free(p.named);
+	/* A pass that did not sweep and moved a record aside: sweep now for
+	 * the blocks of that record whose cgroup is gone (the record is in
+	 * the count of moved-aside ones now, so the next pass lists). */
+	if (ret == 0 && p.moved_aside && mode == HM_GC_HOOK && !ncorrupt)
+		return hm_gc(c, mode, err);
 	return ret;
 }

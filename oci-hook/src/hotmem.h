@@ -191,7 +191,9 @@ int hm_ledger_del(struct hm_ledger *l, const char *id, struct hm_error *err);
 /* Move an unreadable record aside (<id>.corrupt) so it is kept for a human. */
 int hm_ledger_quarantine(struct hm_ledger *l, const char *id, struct hm_error *err);
 /* Ids of every record (caller frees each and the array). */
-int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, struct hm_error *err);
+/* The ids of all records; *ncorrupt (if not NULL): records moved aside. */
+int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, size_t *ncorrupt,
+		  struct hm_error *err);
 void hm_ids_free(char **ids, size_t n);
 int hm_record_format(const struct hm_record *r, char *buf, size_t size);
 int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm_error *err);
@@ -254,7 +256,12 @@ int hm_release(struct hm_ctx *c, const char *id, struct hm_error *err);
 /* Finish or undo what the record describes; 0 done (record deleted),
  * 1 kept (container alive or blocks still busy), -1 error. */
 int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct hm_error *err);
-int hm_gc(struct hm_ctx *c, bool full, struct hm_error *err);
+enum hm_gc_mode {
+	HM_GC_HOOK,   /* poststop: no waiting; orphan sweep only if records were moved aside */
+	HM_GC_CREATE, /* create: also the orphan sweep, and c->gc_view for the claim */
+	HM_GC_FULL,   /* the operator's gc: waits for busy blocks, always sweeps */
+};
+int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err);
 int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err);
 
 #endif

@@ -353,7 +353,8 @@ void hm_ids_free(char **ids, size_t n)
 	free(ids);
 }
 
-int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, struct hm_error *err)
+int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, size_t *ncorrupt,
+		  struct hm_error *err)
 {
 	int fd = dup(l->dirfd);
 	char **v = NULL;
@@ -363,6 +364,8 @@ int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, struct hm_error *
 
 	*ids = NULL;
 	*n = 0;
+	if (ncorrupt)
+		*ncorrupt = 0;
 	if (fd < 0)
 		return hm_fail(err, HM_EXIT_LEDGER, errno, "listing %s", l->dir);
 	d = fdopendir(fd);
@@ -374,6 +377,9 @@ int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, struct hm_error *
 	while ((de = readdir(d))) {
 		size_t nl = strlen(de->d_name);
 
+		if (ncorrupt && de->d_name[0] != '.' && nl > 8 &&
+		    strcmp(de->d_name + nl - 8, ".corrupt") == 0)
+			(*ncorrupt)++;
 		if (de->d_name[0] == '.' || nl < 5 || strcmp(de->d_name + nl - 4, ".rec") != 0)
 			continue;
 		if (len == cap) {

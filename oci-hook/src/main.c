@@ -121,7 +121,7 @@ static int do_create(struct hm_ctx *c, const struct hm_state *st, struct hm_erro
 	if (enter_act_phase(c, CMD_CREATE, err) < 0)
 		return -1;
 	hm_trace("lock");
-	if (hm_gc(c, false, err) < 0)
+	if (hm_gc(c, HM_GC_CREATE, err) < 0)
 		return -1;
 	hm_trace("gc");
 	hm_log("size %llu bytes (from %s)", (unsigned long long)bytes, source);
@@ -142,7 +142,7 @@ static int do_poststop(struct hm_ctx *c, const struct hm_state *st, struct hm_er
 	if (hm_release(c, st->id, err) < 0)
 		return -1;
 	hm_trace("release");
-	if (hm_gc(c, false, err) < 0)
+	if (hm_gc(c, HM_GC_HOOK, err) < 0)
 		return -1;
 	hm_trace("gc");
 	return hm_provider_run("shrink", 0, st->id, err);
@@ -186,7 +186,7 @@ static int run(enum cmd cmd, bool json, struct hm_error *err)
 		case CMD_GC:
 			ret = enter_act_phase(&c, cmd, err);
 			if (ret == 0)
-				ret = hm_gc(&c, true, err);
+				ret = hm_gc(&c, HM_GC_FULL, err);
 			break;
 		}
 	}

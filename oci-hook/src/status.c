@@ -48,7 +48,7 @@ static int owners_from_ledger(struct hm_ctx *c, struct row *rows, size_t n, stru
 
 	if (!r)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	if (hm_ledger_ids(&c->ledger, &ids, &nids, err) < 0) {
+	if (hm_ledger_ids(&c->ledger, &ids, &nids, NULL, err) < 0) {
 		free(r);
 		return -1;
 	}

@@ -256,7 +256,7 @@ static void t_ledger(void)
 	struct hm_record r, got;
 	struct hm_error err;
 	char dir[512], **ids;
-	size_t n;
+	size_t n, ncorrupt;
 
 	snprintf(dir, sizeof(dir), "%s/ledger", tmp);
 	CHECK(hm_ledger_open(&l, dir, 100, &err) == 0);
@@ -296,7 +296,7 @@ static void t_ledger(void)
 	CHECK(hm_ledger_quarantine(&l, "bad", &err) == 0);
 	CHECK(hm_ledger_get(&l, "bad", &got, &err) == 1);
 
-	CHECK(hm_ledger_ids(&l, &ids, &n, &err) == 0 && n == 5);
+	CHECK(hm_ledger_ids(&l, &ids, &n, &ncorrupt, &err) == 0 && n == 5 && ncorrupt == 1);
 	hm_ids_free(ids, n);
 	CHECK(hm_ledger_del(&l, "ctr-1", &err) == 0);
 	CHECK(hm_ledger_get(&l, "ctr-1", &got, &err) == 1);
@@ -383,7 +383,7 @@ static void t_claim(void)
 	CHECK(strstr(err.msg, "only 1 offline hot-plugged blocks available"));
 	CHECK(hm_ledger_get(&c.ledger, "big", &r, &err) == 1); /* nothing claimed */
 	/* the same when the claim takes what a gc pass that changed nothing saw */
-	CHECK(hm_gc(&c, false, &err) == 0 && c.gc_view);
+	CHECK(hm_gc(&c, HM_GC_CREATE, &err) == 0 && c.gc_view);
 	CHECK(hm_claim(&c, &st2, 300u << 20, &err) < 0 && err.code == HM_EXIT_NOMEM);
 	CHECK(strstr(err.msg, "only 1 offline hot-plugged blocks available") && !c.gc_view);
 	get_file("cg/big/memory.hotplug", buf, sizeof(buf));
@@ -445,7 +445,7 @@ static void t_gc(void)
 	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
 	put_file("run/junk.rec", "not a record\n");
 
-	CHECK(hm_gc(&c, true, &err) == 0);
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
 	CHECK(!c.gc_view); /* it changed things: what it saw is stale */
 	CHECK(hm_ledger_get(&c.ledger, "dead", &r, &err) == 1);
 	CHECK(hm_ledger_get(&c.ledger, "alive", &r, &err) == 0);
@@ -463,7 +463,7 @@ static void t_gc(void)
 	r.nblocks = 1;
 	r.blocks[0] = 99;
 	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
-	CHECK(hm_gc(&c, true, &err) == 0);
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
 	CHECK(hm_ledger_get(&c.ledger, "gone", &r, &err) == 1);
 
 	/* poststop right after rmdir: the kernel still says "bound" to a
@@ -480,6 +480,35 @@ static void t_gc(void)
 	fake_block(36, "online", "orphan /removed");
 	CHECK(hm_release(&c, "removed", &err) == 0);
 	get_file(MEM "/memory36/state", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "offline"));
+	ctx_free(&c);
+}
+
+/* The poststop's pass sweeps orphans only when a record was moved aside
+ * (the one way a bound block ends up with no record): in the same pass
+ * that moves it, and in every pass while it lies in the ledger. */
+static void t_gc_hook(void)
+{
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[512];
+
+	ctx_init(&c);
+	snprintf(buf, sizeof(buf), "%s/run/junk.corrupt", tmp); /* from gc-fake-tree */
+	unlink(buf);
+	fake_block(40, "online", "orphan /lost");
+	CHECK(hm_gc(&c, HM_GC_HOOK, &err) == 0);
+	get_file(MEM "/memory40/state", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "online\n")); /* untouched: no record lost, no listing */
+	put_file("run/lost.rec", "hotmem-ledger 1\nid lost\nstate bo");
+	CHECK(hm_gc(&c, HM_GC_HOOK, &err) == 0);
+	get_file(MEM "/memory40/state", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "offline"));
+	snprintf(buf, sizeof(buf), "%s/run/lost.corrupt", tmp);
+	CHECK(access(buf, F_OK) == 0);
+	fake_block(41, "online", "orphan /lost");
+	CHECK(hm_gc(&c, HM_GC_HOOK, &err) == 0);
+	get_file(MEM "/memory41/state", buf, sizeof(buf));
 	CHECK(!strcmp(buf, "offline"));
 	ctx_free(&c);
 }
@@ -541,6 +570,7 @@ int main(void)
 	run_case("ledger", t_ledger);
 	run_case("claim-release-fake-tree", t_claim);
 	run_case("gc-fake-tree", t_gc);
+	run_case("gc-poststop-sweep", t_gc_hook);
 	run_case("seccomp-filter", t_seccomp);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
