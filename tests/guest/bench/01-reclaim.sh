@@ -13,8 +13,6 @@
 # in this VM; the host compares ratios (tests/tools/bench.sh), never seconds.
 # Output: "BENCH <key> <value>" lines.
 . /hotmem/lib/testlib.sh
-bench() { echo "BENCH $1 $2"; }
-ns_of() { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 # ref_offline KEY PAUSE BLOCKS...: online the never-used BLOCKS movable, wait
 # PAUSE seconds, then time offlining them all (ref_ns) and count what that
 # migrated (ref_migrated).
@@ -28,13 +26,13 @@ ref_offline() {
 	[ "$_pause" = 0 ] || sleep "$_pause"
 	_m0=$(hm_vmstat pgmigrate_success)
 	_r=$(hm-timed-write $_args) || hm_fail "reference offline ($_key): $_r"
-	ref_ns=$(echo "$_r" | ns_of)
+	ref_ns=$(echo "$_r" | hm_ns_of)
 	ref_migrated=$(( $(hm_vmstat pgmigrate_success) - _m0 ))
 }
 # ref_bench KEY: the last ref_offline's results as BENCH lines.
 ref_bench() {
-	bench empty_offline_$1_ns "$ref_ns"
-	bench empty_offline_$1_migrated "$ref_migrated"
+	hm_bench empty_offline_$1_ns "$ref_ns"
+	hm_bench empty_offline_$1_migrated "$ref_migrated"
 }
 
 before=$(hm_blocks | tr '\n' ' ')
@@ -45,7 +43,7 @@ set -- $blocks
 hotmem=0
 mkdir -p $HM_CGROOT/hm-bench-probe && [ -e $HM_CGROOT/hm-bench-probe/memory.hotplug ] && hotmem=1
 rmdir $HM_CGROOT/hm-bench-probe
-bench kernel "$( [ $hotmem = 1 ] && echo hotmem || echo vanilla )"
+hm_bench kernel "$( [ $hotmem = 1 ] && echo hotmem || echo vanilla )"
 
 # --- reference: offline 3 never-used blocks --------------------------------
 # Offlining right after onlining ("warm") is faster than at any later moment
@@ -111,7 +109,7 @@ while [ $round -lt $ROUNDS ]; do
 		r=$(hm-timed-write $HM_SYSMEM/memory$6/state offline $HM_SYSMEM/memory$5/state offline \
 			$HM_SYSMEM/memory$4/state offline) || hm_fail "vanilla offline: $r"
 	fi
-	echo "$r" | ns_of >> /tmp/reclaim.ns
+	echo "$r" | hm_ns_of >> /tmp/reclaim.ns
 	echo $(( $(hm_vmstat pgmigrate_success) - m0 )) >> /tmp/reclaim.migrated
 
 	# Reference after the reclaim: the same 3 blocks, onlined unused, in
@@ -139,12 +137,11 @@ while [ $round -lt $ROUNDS ]; do
 			hm_fail "memory$n stays online after round $round"
 	done
 done
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 most() { sort -n "$1" | tail -n 1; }
-bench reclaim_ns "$(median /tmp/reclaim.ns)"
-bench reclaim_migrated "$(most /tmp/reclaim.migrated)"
-bench empty_offline_after_ns "$(median /tmp/after.ns)"
-bench empty_offline_after_migrated "$(most /tmp/after.migrated)"
+hm_bench reclaim_ns "$(hm_median < /tmp/reclaim.ns)"
+hm_bench reclaim_migrated "$(most /tmp/reclaim.migrated)"
+hm_bench empty_offline_after_ns "$(hm_median < /tmp/after.ns)"
+hm_bench empty_offline_after_migrated "$(most /tmp/after.migrated)"
 
 # --- page-fault throughput, bound vs unbound cgroup (hotmem only) ------------
 # Five alternating runs each of faulting 100 MiB; the median time counts.
@@ -154,11 +151,11 @@ if [ $hotmem = 1 ]; then
 	echo "+$7" > $b/memory.hotplug || hm_fail "bind memory$7"
 	for run in 1 2 3 4 5; do
 		for cg in $b $u; do
-			sh -c "echo \$\$ > $cg/cgroup.procs && exec hm-alloc 100 0" | ns_of >> /tmp/$(basename $cg).times
+			sh -c "echo \$\$ > $cg/cgroup.procs && exec hm-alloc 100 0" | hm_ns_of >> /tmp/$(basename $cg).times
 		done
 	done
-	bench fault_bound_ns "$(median /tmp/hm-bench-bound.times)"
-	bench fault_unbound_ns "$(median /tmp/hm-bench-unbound.times)"
+	hm_bench fault_bound_ns "$(hm_median < /tmp/hm-bench-bound.times)"
+	hm_bench fault_unbound_ns "$(hm_median < /tmp/hm-bench-unbound.times)"
 fi
 
 # --- leave the VM as we found it for the next benchmark -----------------------

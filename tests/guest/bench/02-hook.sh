@@ -30,8 +30,6 @@
 # turns them into ratios.
 . /hotmem/lib/testlib.sh
 RUNS=21
-bench() { echo "BENCH $1 $2"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 [ -e $HM_SYSMEM/memory0/hotplug_owner ] || { echo "# no hotmem kernel: no hook benchmark"; exit 0; }
 aslr=$(cat /proc/sys/kernel/randomize_va_space)
 before=$(hm_blocks | tr '\n' ' ')
@@ -87,13 +85,13 @@ for va in 2 0; do
 			done
 		done
 		p=; [ $w = fn ] && p=fn_
-		bench plain_${p}run_ns$sfx "$(median < /hmout/plain-$w.ns)"
-		bench hook_${p}run_ns$sfx "$(median < /hmout/hooked-$w.ns)"
-		bench null_hook_${p}run_ns$sfx "$(median < /hmout/null-$w.ns)"
+		hm_bench plain_${p}run_ns$sfx "$(hm_median < /hmout/plain-$w.ns)"
+		hm_bench hook_${p}run_ns$sfx "$(hm_median < /hmout/hooked-$w.ns)"
+		hm_bench null_hook_${p}run_ns$sfx "$(hm_median < /hmout/null-$w.ns)"
 		for stage in createRuntime poststop; do
 			[ "$(awk -v s=$stage '$2 == 0 && $3 == s' /hmout/times-$w | wc -l)" = $RUNS ] ||
 				hm_fail "timed $stage: $(cat /hmout/times-$w)"
-			bench hook_${p}${stage}_ns$sfx "$(awk -v s=$stage '$3 == s { print $1 }' /hmout/times-$w | median)"
+			hm_bench hook_${p}${stage}_ns$sfx "$(awk -v s=$stage '$3 == s { print $1 }' /hmout/times-$w | hm_median)"
 		done
 		[ $w = true ] || continue
 		# "trace <step> <us since main>" lines of this batch's timed hook
@@ -115,15 +113,15 @@ for va in 2 0; do
 		for key in $(awk '{ print $1 "_" $2 }' /hmout/steps | sort -u); do
 			[ "$(awk -v k=$key '$1 "_" $2 == k' /hmout/steps | wc -l)" = $RUNS ] ||
 				hm_fail "trace $key: $(grep -c . /hmout/steps) steps"
-			bench trace_${key}_us$sfx "$(awk -v k=$key '$1 "_" $2 == k { print $3 }' /hmout/steps | median)"
+			hm_bench trace_${key}_us$sfx "$(awk -v k=$key '$1 "_" $2 == k { print $3 }' /hmout/steps | hm_median)"
 		done
 	done
 done
 echo $aslr > /proc/sys/kernel/randomize_va_space
 nrel=$((2 * 2 * 2 * RUNS))
 [ "$(grep -c 'released 1 blocks' $hooklog)" = $nrel ] || hm_fail "hook did not release $nrel times"
-bench hook_release_ns "$(sed -n 's/.*released 1 blocks of .* in \([0-9.]*\) ms.*/\1/p' $hooklog |
-	awk '{ printf "%d\n", $1 * 1000000 }' | median)"
+hm_bench hook_release_ns "$(sed -n 's/.*released 1 blocks of .* in \([0-9.]*\) ms.*/\1/p' $hooklog |
+	awk '{ printf "%d\n", $1 * 1000000 }' | hm_median)"
 
 # never-used blocks, one at a time, as the hook releases one per container:
 # right after onlining (warm) and after a pause (cold; see 01-reclaim.sh)
@@ -135,9 +133,9 @@ for n in $new; do
 		echo online_movable > $HM_SYSMEM/memory$n/state || hm_fail "online memory$n"
 		[ $ref = warm ] || sleep 1
 		r=$(hm-timed-write $HM_SYSMEM/memory$n/state offline) || hm_fail "offline memory$n: $r"
-		echo "$r" | sed -n 's/.*ns=\([0-9]*\).*/\1/p' >> /hmout/$ref.ns
+		echo "$r" | hm_ns_of >> /hmout/$ref.ns
 	done
 done
-bench empty_offline1_warm_ns "$(median < /hmout/warm.ns)"
-bench empty_offline1_cold_ns "$(median < /hmout/cold.ns)"
+hm_bench empty_offline1_warm_ns "$(hm_median < /hmout/warm.ns)"
+hm_bench empty_offline1_cold_ns "$(hm_median < /hmout/cold.ns)"
 exit 0

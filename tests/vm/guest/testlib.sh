@@ -10,6 +10,15 @@ hm_fail() { echo "FAIL: $*"; exit 1; }
 hm_skip() { echo "SKIP: $*"; exit 77; }
 hm_log()  { echo "# $*"; }
 
+# Benchmarks (tests/guest/bench/): hm_bench KEY VALUE prints a result line
+# "BENCH KEY VALUE" (tests/tools/bench.sh reads them); hm_median prints the
+# median of the numbers on stdin, one a line (of an even count, the lower
+# middle one); hm_ns_of prints the ns=N of hm-timed-write's or hm-alloc's
+# output on stdin.
+hm_bench()  { echo "BENCH $1 $2"; }
+hm_median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+hm_ns_of()  { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
+
 # hm_req CMD ARGS...: ask the host side (tests/vm/run-vm.py) to act on the VM
 # through QEMU's monitor, over the second serial port.  Prints the answer's
 # payload; returns non-zero when the host reports an error.
