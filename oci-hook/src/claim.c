@@ -78,22 +78,19 @@ static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_
 {
 	cleanup_free struct hm_block *blocks = NULL;
 	cleanup_free bool *named = NULL;
-	size_t n, maxid;
+	size_t n;
 
 	if (c->gc_view) {
+		/* taken over: freed with these, not with the view */
 		blocks = c->gc_view->blocks;
 		n = c->gc_view->nblocks;
 		named = c->gc_view->named;
-		maxid = c->gc_view->nnamed - 1;
-		c->gc_view->blocks = NULL;
-		c->gc_view->named = NULL;
-		hm_view_free(c->gc_view);
+		free(c->gc_view);
 		c->gc_view = NULL;
 	} else {
 		if (hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
 			return -1;
-		maxid = n ? (size_t)blocks[n - 1].id + 1 : 0;
-		if (ledger_blocks(c, &named, maxid, err) < 0)
+		if (ledger_blocks(c, &named, n ? (size_t)blocks[n - 1].id + 1 : 0, err) < 0)
 			return -1;
 	}
 	*avail = 0;

@@ -165,7 +165,7 @@ int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err)
 	if (mode == HM_GC_CREATE && !p.changed) {
 		c->gc_view = calloc(1, sizeof(*c->gc_view));
 		if (c->gc_view) {
-			*c->gc_view = (struct hm_view){ blocks, nblocks, p.named, p.n + 1 };
+			*c->gc_view = (struct hm_view){ blocks, nblocks, p.named };
 			blocks = NULL;
 			p.named = NULL;
 		}

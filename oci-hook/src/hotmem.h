@@ -238,8 +238,7 @@ bool hm_provider_available(void);
 struct hm_view {
 	struct hm_block *blocks;
 	size_t nblocks;
-	bool *named; /* by block id, nnamed entries */
-	size_t nnamed;
+	bool *named; /* by block id, up to the highest id in blocks */
 };
 void hm_view_free(struct hm_view *v);
 
