@@ -29,6 +29,15 @@ ref_offline() {
 	ref_ns=$(echo "$_r" | hm_ns_of)
 	ref_migrated=$(( $(hm_vmstat pgmigrate_success) - _m0 ))
 }
+# offline_all WHEN BLOCKS...: every block offline, waiting up to 30 s for
+# each: a removed cgroup's block is offlinable once it is an orphan (async).
+offline_all() {
+	_when=$1; shift
+	for _n in "$@"; do
+		hm_wait "[ \"\$(cat $HM_SYSMEM/memory$_n/state)\" = offline ] || echo offline > $HM_SYSMEM/memory$_n/state" 30 ||
+			hm_fail "memory$_n stays online $_when"
+	done
+}
 # ref_bench KEY: the last ref_offline's results as BENCH lines.
 ref_bench() {
 	hm_bench empty_offline_$1_ns "$ref_ns"
@@ -131,11 +140,7 @@ while [ $round -lt $ROUNDS ]; do
 	for i in 4 5 6; do eval "kill \$pid$i"; done
 	wait
 	for i in 4 5 6; do rmdir $HM_CGROOT/hm-bench-$i 2>/dev/null || true; done
-	for n in $1 $2 $3 $4 $5 $6; do
-		# a removed cgroup's block is offlinable once it is an orphan (async)
-		hm_wait "[ \"\$(cat $HM_SYSMEM/memory$n/state)\" = offline ] || echo offline > $HM_SYSMEM/memory$n/state" 30 ||
-			hm_fail "memory$n stays online after round $round"
-	done
+	offline_all "after round $round" $1 $2 $3 $4 $5 $6
 done
 most() { sort -n "$1" | tail -n 1; }
 hm_bench reclaim_ns "$(hm_median < /tmp/reclaim.ns)"
@@ -160,10 +165,6 @@ fi
 
 # --- leave the VM as we found it for the next benchmark -----------------------
 for cg in $HM_CGROOT/hm-bench-*; do rmdir $cg 2>/dev/null; done
-for n in "$@"; do
-	# a removed cgroup's block is offlinable once it is an orphan (async)
-	hm_wait "[ \"\$(cat $HM_SYSMEM/memory$n/state)\" = offline ] || echo offline > $HM_SYSMEM/memory$n/state" 30 ||
-		hm_fail "memory$n stays online"
-done
+offline_all "at the end" "$@"
 hm_req vmem-resize 0 > /dev/null || hm_fail "virtio-mem did not shrink"
 exit 0
