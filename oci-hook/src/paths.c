@@ -39,7 +39,10 @@ int hm_paths_init(struct hm_paths *p, struct hm_error *err)
 }
 
 /* The cgroup2 mount point, from <proc>/self/mountinfo through libmount;
- * at most once per process (hm_cgroup_file calls it at first use). */
+ * at most once per process (hm_cgroup_file calls it at first use).  Only
+ * a mount of the hierarchy's root ("/" in mountinfo's root field) will do:
+ * /proc/<pid>/cgroup paths are relative to it, not to a bind-mounted
+ * subtree. */
 int hm_paths_cgroup_root(struct hm_paths *p, struct hm_error *err)
 {
 	cleanup_free char *mi = NULL;
@@ -63,8 +66,9 @@ int hm_paths_cgroup_root(struct hm_paths *p, struct hm_error *err)
 	}
 	while (mnt_table_next_fs(tb, it, &fs) == 0) {
 		const char *type = mnt_fs_get_fstype(fs);
+		const char *root = mnt_fs_get_root(fs);
 
-		if (type && strcmp(type, "cgroup2") == 0) {
+		if (type && strcmp(type, "cgroup2") == 0 && root && strcmp(root, "/") == 0) {
 			p->cgroup = strdup(mnt_fs_get_target(fs));
 			found = p->cgroup ? 1 : -1;
 			break;
@@ -75,7 +79,8 @@ int hm_paths_cgroup_root(struct hm_paths *p, struct hm_error *err)
 	if (found < 0)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (found == 0)
-		return hm_fail(err, HM_EXIT_KERNEL, ENOENT, "no cgroup2 file system mounted");
+		return hm_fail(err, HM_EXIT_KERNEL, ENOENT,
+			       "no mount of the cgroup2 hierarchy's root");
 	return 0;
 }
 

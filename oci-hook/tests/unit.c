@@ -552,6 +552,28 @@ out:
 		close(fd);
 }
 
+/* --- the cgroup2 mount ------------------------------------------------------ */
+
+static void t_cgroup_root(void)
+{
+	struct hm_paths p = { 0 };
+	struct hm_error err;
+
+	p.proc = hm_strdup_printf("%s/cgproc", tmp);
+	/* a bind-mounted subtree last, the hierarchy's root before it: the root */
+	put_file("cgproc/self/mountinfo",
+		 "25 1 0:22 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw\n"
+		 "40 1 0:22 /sub /mnt/sub rw shared:9 - cgroup2 cgroup2 rw\n");
+	CHECK(hm_paths_cgroup_root(&p, &err) == 0 && p.cgroup &&
+	      strcmp(p.cgroup, "/sys/fs/cgroup") == 0);
+	free(p.cgroup);
+	p.cgroup = NULL;
+	/* only a subtree: /proc/<pid>/cgroup paths cannot be joined to it */
+	put_file("cgproc/self/mountinfo", "40 1 0:22 /sub /mnt/sub rw - cgroup2 cgroup2 rw\n");
+	CHECK(hm_paths_cgroup_root(&p, &err) < 0 && err.errnum == ENOENT && !p.cgroup);
+	hm_paths_free(&p);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -572,6 +594,7 @@ int main(void)
 	run_case("gc-fake-tree", t_gc);
 	run_case("gc-poststop-sweep", t_gc_hook);
 	run_case("seccomp-filter", t_seccomp);
+	run_case("cgroup2-mount", t_cgroup_root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);
