@@ -79,6 +79,8 @@ struct hm_paths {
 };
 int hm_paths_init(struct hm_paths *p, struct hm_error *err);
 int hm_paths_cgroup_root(struct hm_paths *p, struct hm_error *err);
+/* The same, remembered in directory dirfd (the ledger's) between calls. */
+int hm_paths_cgroup_root_cached(struct hm_paths *p, int dirfd, struct hm_error *err);
 void hm_paths_free(struct hm_paths *p);
 
 /* size.c */

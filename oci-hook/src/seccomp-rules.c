@@ -22,7 +22,7 @@ static const char *const allowed[] = {
 	"fstat", "newfstatat", "statx", "lseek", "fcntl", "dup", "dup2", "dup3", "getdents64",
 	"access", "faccessat", "faccessat2", "readlink", "readlinkat", "getcwd", "umask",
 	"flock", "fsync", "fdatasync", "rename", "renameat", "renameat2", "unlink", "unlinkat",
-	"mkdir", "mkdirat", "ioctl",
+	"mkdir", "mkdirat", "ioctl", "statfs",
 	/* memory */
 	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
 	/* time and waiting */

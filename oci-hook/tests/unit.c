@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -558,6 +560,9 @@ static void t_cgroup_root(void)
 {
 	struct hm_paths p = { 0 };
 	struct hm_error err;
+	char dir[400], want[400], buf[512];
+	struct statfs sfs;
+	int dirfd;
 
 	p.proc = hm_strdup_printf("%s/cgproc", tmp);
 	/* a bind-mounted subtree last, the hierarchy's root before it: the root */
@@ -571,6 +576,47 @@ static void t_cgroup_root(void)
 	/* only a subtree: /proc/<pid>/cgroup paths cannot be joined to it */
 	put_file("cgproc/self/mountinfo", "40 1 0:22 /sub /mnt/sub rw - cgroup2 cgroup2 rw\n");
 	CHECK(hm_paths_cgroup_root(&p, &err) < 0 && err.errnum == ENOENT && !p.cgroup);
+
+	/* a remembered path that is not a cgroup2 root is not used, and a fake
+	 * tree is not remembered */
+	snprintf(dir, sizeof(dir), "%s/cgcache", tmp);
+	snprintf(want, sizeof(want), "%s/fakecg", tmp);
+	put_file("cgcache/cgroup2.mount", "1 1 %s\n", tmp);
+	put_file("cgproc/self/mountinfo", "25 1 0:22 / %s rw - cgroup2 cgroup2 rw\n", want);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dirfd >= 0);
+	CHECK(hm_paths_cgroup_root_cached(&p, dirfd, &err) == 0 && p.cgroup &&
+	      strcmp(p.cgroup, want) == 0);
+	get_file("cgcache/cgroup2.mount", buf, sizeof(buf));
+	snprintf(want, sizeof(want), "1 1 %s\n", tmp);
+	CHECK(strcmp(buf, want) == 0);
+	free(p.cgroup);
+	p.cgroup = NULL;
+
+	/* With a real cgroup2 at /sys/fs/cgroup (the VM suite covers this
+	 * wherever the host has none): remembered, then used while libmount
+	 * would find nothing. */
+	if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+		put_file("cgproc/self/mountinfo",
+			 "25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+		CHECK(hm_paths_cgroup_root_cached(&p, dirfd, &err) == 0 && p.cgroup &&
+		      strcmp(p.cgroup, "/sys/fs/cgroup") == 0);
+		free(p.cgroup);
+		p.cgroup = NULL;
+		get_file("cgcache/cgroup2.mount", buf, sizeof(buf));
+		CHECK(strstr(buf, " /sys/fs/cgroup\n") != NULL);
+		put_file("cgproc/self/mountinfo", "");
+		CHECK(hm_paths_cgroup_root_cached(&p, dirfd, &err) == 0 && p.cgroup &&
+		      strcmp(p.cgroup, "/sys/fs/cgroup") == 0);
+		free(p.cgroup);
+		p.cgroup = NULL;
+		/* the same path with another inode on record: not trusted */
+		put_file("cgcache/cgroup2.mount", "%llu 999999 /sys/fs/cgroup\n",
+			 (unsigned long long)0);
+		CHECK(hm_paths_cgroup_root_cached(&p, dirfd, &err) < 0 && err.errnum == ENOENT);
+	}
+	if (dirfd >= 0)
+		close(dirfd);
 	hm_paths_free(&p);
 }
 

@@ -111,7 +111,7 @@ if "hook_run_ns" in h:
                           ("spec", "config.json, size"),
                           ("lock", "act privileges, ledger lock"),
                           ("gc", "gc pass"),
-                          ("cgroup", "cgroup of the pid; cgroup2 mount (libmount); memory.hotplug there"),
+                          ("cgroup", "cgroup of the pid; cgroup2 mount (remembered; libmount at the first create); memory.hotplug there"),
                           ("pick", "pick free blocks"),
                           ("recorded", "ledger: claiming"),
                           ("bind", "bind: the kernel onlines the block into the cgroup's pool"),
