@@ -65,6 +65,8 @@ int hm_read_fd(int fd, size_t max, char **out, size_t *len, struct hm_error *err
 int hm_write_once(const char *path, const char *data, struct hm_error *err);
 /* Read a short sysfs-like attribute, trailing newline stripped. */
 int hm_read_attr(const char *path, char *buf, size_t size, struct hm_error *err);
+/* The same, path relative to dirfd (errors name path only). */
+int hm_read_attr_at(int dirfd, const char *path, char *buf, size_t size, struct hm_error *err);
 char *hm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool hm_valid_id(const char *id);
 bool hm_path_exists(const char *path);

@@ -2,6 +2,7 @@
 /* Memory blocks under <sysfs>/devices/system/memory (docs/abi.md). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,38 +50,65 @@ int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char *path, size_
 	return -1;
 }
 
+/*
+ * Block id's state and owner, read relative to dirfd (the memory
+ * directory, named dir in errors).  1: no such block (or it went away
+ * while we looked).  An offline block is never bound: the kernel forgets
+ * a block's binding when it goes offline (docs/abi.md).  So when the
+ * caller already knows whether this kernel has hotplug_owner (*has_owner
+ * >= 0), an offline block's owner is not read: that halves the reads of
+ * a listing where most of the hot-pluggable range is offline, which is
+ * what a VM that gives memory back looks like between functions.
+ */
+static int block_read_at(int dirfd, const char *dir, long id, int *has_owner, struct hm_block *b,
+			 struct hm_error *err)
+{
+	char rel[64], buf[512];
+
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	snprintf(rel, sizeof(rel), "memory%ld/state", id);
+	if (hm_read_attr_at(dirfd, rel, b->state, sizeof(b->state), err) < 0) {
+		if (err->errnum == ENOENT || err->errnum == ENODEV)
+			return 1; /* removed while we looked */
+		return hm_wrap(err, "%s", dir);
+	}
+	if (*has_owner >= 0 && strcmp(b->state, "offline") == 0) {
+		b->has_owner_file = *has_owner;
+		b->owner = *has_owner ? HM_OWNER_UNBOUND : HM_OWNER_UNKNOWN;
+		return 0;
+	}
+	snprintf(rel, sizeof(rel), "memory%ld/hotplug_owner", id);
+	if (hm_read_attr_at(dirfd, rel, buf, sizeof(buf), err) < 0) {
+		if (err->errnum != ENOENT)
+			return hm_wrap(err, "%s", dir);
+		*has_owner = 0;
+		b->has_owner_file = false;
+		b->owner = HM_OWNER_UNKNOWN;
+		return 0;
+	}
+	*has_owner = 1;
+	b->has_owner_file = true;
+	hm_owner_parse(buf, &b->owner, b->owner_path, sizeof(b->owner_path));
+	return 0;
+}
+
 int hm_block_read(const struct hm_paths *p, long id, struct hm_block *b, struct hm_error *err)
 {
-	cleanup_free char *dir = hm_strdup_printf("%s" MEMDIR "/memory%ld", p->sysfs, id);
-	cleanup_free char *sp = NULL;
-	cleanup_free char *op = NULL;
-	char buf[512];
+	cleanup_free char *dir = hm_strdup_printf("%s" MEMDIR, p->sysfs);
+	cleanup_close int fd = -1;
+	int has_owner = -1; /* read every attribute of a single block */
 
 	memset(b, 0, sizeof(*b));
 	b->id = id;
 	if (!dir)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	if (!hm_path_exists(dir))
-		return 1;
-	sp = hm_strdup_printf("%s/state", dir);
-	op = hm_strdup_printf("%s/hotplug_owner", dir);
-	if (!sp || !op)
-		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	if (hm_read_attr(sp, b->state, sizeof(b->state), err) < 0) {
-		if (err->errnum == ENOENT || err->errnum == ENODEV)
-			return 1; /* removed while we looked */
-		return -1;
-	}
-	if (hm_read_attr(op, buf, sizeof(buf), err) < 0) {
-		if (err->errnum != ENOENT)
-			return -1;
-		b->has_owner_file = false;
-		b->owner = HM_OWNER_UNKNOWN;
-		return 0;
-	}
-	b->has_owner_file = true;
-	hm_owner_parse(buf, &b->owner, b->owner_path, sizeof(b->owner_path));
-	return 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 1; /* no memory blocks at all: this one is gone too */
+	if (fd < 0)
+		return hm_fail(err, HM_EXIT_KERNEL, errno, "opening %s", dir);
+	return block_read_at(fd, dir, id, &has_owner, b, err);
 }
 
 static int cmp_block(const void *a, const void *b)
@@ -96,6 +124,7 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, s
 	cleanup_free struct hm_block *v = NULL;
 	size_t cap = 0, len = 0;
 	struct dirent *de;
+	int has_owner = -1; /* known after the first owner read */
 	DIR *d;
 
 	*out = NULL;
@@ -127,7 +156,7 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, s
 			}
 			v = nv;
 		}
-		r = hm_block_read(p, id, &v[len], err);
+		r = block_read_at(dirfd(d), path, id, &has_owner, &v[len], err);
 		if (r < 0) {
 			closedir(d);
 			return -1;

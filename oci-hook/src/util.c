@@ -93,7 +93,12 @@ int hm_write_once(const char *path, const char *data, struct hm_error *err)
 
 int hm_read_attr(const char *path, char *buf, size_t size, struct hm_error *err)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return hm_read_attr_at(AT_FDCWD, path, buf, size, err);
+}
+
+int hm_read_attr_at(int dirfd, const char *path, char *buf, size_t size, struct hm_error *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	ssize_t r;
 
 	if (fd < 0)

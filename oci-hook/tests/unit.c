@@ -362,7 +362,7 @@ static void t_claim(void)
 	fake_block(0, "online", "unbound");
 	fake_block(32, "offline", "unbound");
 	fake_block(33, "offline", "unbound");
-	fake_block(34, "offline", "bound /someone-else");
+	fake_block(34, "online", "bound /someone-else");
 	fake_block(35, "offline", "unbound");
 	put_file("proc/4242/cgroup", "0::/web\n");
 	put_file("proc/4243/cgroup", "0::/big\n");
@@ -620,6 +620,55 @@ static void t_cgroup_root(void)
 	hm_paths_free(&p);
 }
 
+/* --- the block listing -------------------------------------------------------- */
+
+static void t_blocks_list(void)
+{
+	struct hm_paths p = { 0 };
+	struct hm_block *v = NULL;
+	struct hm_error err;
+	size_t n = 0;
+
+	/* hotmem kernel: an offline block is unbound (docs/abi.md) */
+	p.sysfs = hm_strdup_printf("%s/list1", tmp);
+	put_file("list1/devices/system/memory/memory0/state", "online\n");
+	put_file("list1/devices/system/memory/memory0/hotplug_owner", "unbound\n");
+	put_file("list1/devices/system/memory/memory9/state", "online\n");
+	put_file("list1/devices/system/memory/memory9/hotplug_owner", "orphan /gone\n");
+	put_file("list1/devices/system/memory/memory10/state", "offline\n");
+	put_file("list1/devices/system/memory/memory10/hotplug_owner", "unbound\n");
+	put_file("list1/devices/system/memory/memory11/state", "offline\n");
+	put_file("list1/devices/system/memory/memory11/hotplug_owner", "unbound\n");
+	put_file("list1/devices/system/memory/memory12/state", "online\n");
+	put_file("list1/devices/system/memory/memory12/hotplug_owner", "bound /web\n");
+	put_file("list1/devices/system/memory/block_size_bytes", "8000000\n");
+	CHECK(hm_blocks_list(&p, &v, &n, &err) == 0 && n == 5);
+	if (n == 5) {
+		CHECK(v[0].id == 0 && v[1].id == 9 && v[2].id == 10 && v[4].id == 12);
+		for (size_t i = 0; i < n; i++)
+			CHECK(v[i].has_owner_file);
+		CHECK(v[0].owner == HM_OWNER_UNBOUND && !strcmp(v[0].state, "online"));
+		CHECK(v[1].owner == HM_OWNER_ORPHAN && !strcmp(v[1].owner_path, "/gone"));
+		CHECK(v[2].owner == HM_OWNER_UNBOUND && !strcmp(v[2].state, "offline"));
+		CHECK(v[3].owner == HM_OWNER_UNBOUND && !strcmp(v[3].state, "offline"));
+		CHECK(v[4].owner == HM_OWNER_BOUND && !strcmp(v[4].owner_path, "/web"));
+	}
+	free(v);
+	v = NULL;
+	free(p.sysfs);
+
+	/* a kernel without memory.hotplug: no block, offline or not, has an owner */
+	p.sysfs = hm_strdup_printf("%s/list2", tmp);
+	put_file("list2/devices/system/memory/memory0/state", "online\n");
+	put_file("list2/devices/system/memory/memory1/state", "offline\n");
+	put_file("list2/devices/system/memory/memory2/state", "offline\n");
+	CHECK(hm_blocks_list(&p, &v, &n, &err) == 0 && n == 3);
+	for (size_t i = 0; i < n; i++)
+		CHECK(!v[i].has_owner_file && v[i].owner == HM_OWNER_UNKNOWN);
+	free(v);
+	hm_paths_free(&p);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -641,6 +690,7 @@ int main(void)
 	run_case("gc-poststop-sweep", t_gc_hook);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
+	run_case("block-listing", t_blocks_list);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);
