@@ -142,8 +142,9 @@ static char *cache_read(int dirfd)
 }
 
 /* Written to a temporary name and renamed, so that a reader never sees
- * half of it.  Not fsync'ed: after a crash a lost or stale cache only costs
- * the next create a libmount parse. */
+ * half of it; by a create, under the ledger lock, so one writer at a time.
+ * Not fsync'ed: after a crash a lost or stale cache only costs the next
+ * create a libmount parse. */
 static void cache_write(int dirfd, const char *path)
 {
 	cleanup_free char *text = NULL;
