@@ -47,6 +47,18 @@ scmp_filter_ctx hm_seccomp_rules(struct hm_error *err)
 		hm_fail(err, HM_EXIT_PRIVS, ENOMEM, "seccomp_init");
 		return NULL;
 	}
+	/*
+	 * A binary tree of syscall numbers instead of a chain: the kernel
+	 * runs the program once per syscall number when it is loaded, to
+	 * cache which syscalls are always allowed (seccomp_cache_prepare), so
+	 * a chain of ~80 tests made loading cost ~1 ms per process in the
+	 * test VM.
+	 */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc < 0) {
+		hm_fail(err, HM_EXIT_PRIVS, -rc, "seccomp: binary tree optimisation");
+		goto fail;
+	}
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(allowed[i]);
 
