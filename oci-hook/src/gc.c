@@ -13,7 +13,7 @@
  *   orphan block        (its cgroup is gone) that no record owns: offline
  *
  * The orphan sweep lists every memory block, which costs more than the
- * rest (two sysfs reads per block, and a VM may have hundreds).  Only a
+ * rest (a sysfs read or two per block, and a VM may have hundreds).  Only a
  * record moved aside leaves blocks that no record names (a hook records
  * its claim before it binds), so the sweep runs in the create stage,
  * which lists the blocks anyway to pick from, in the operator's gc, and
