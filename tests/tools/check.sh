@@ -49,11 +49,12 @@ for v in "${vms[@]}"; do
 	case $v in
 	hotmem)  suites=common,hotmem,hook ;;
 	vanilla) suites=common,vanilla ;;
-	# the hotmem kernel with DEBUG_VM, DEBUG_LIST, lockdep and KASAN: the
+	# the hotmem kernel with DEBUG_VM, DEBUG_LIST, lockdep, KASAN and the
+	# park points (debug suite: races hit every time); the
 	# series' own tests, whose last test checks the kernel log and lockdep.
 	# KASAN maps 1/8 of every block it sees come online as shadow in boot
 	# memory (16 MiB per 128 MiB block, 256 MiB for hook/02's 16 blocks).
-	debug)   suites=hotmem,hook mem=1G ;;
+	debug)   suites=hotmem,debug,hook mem=1G ;;
 	# the series with CONFIG_MEMCG_HOTPLUG=n must behave as vanilla does
 	off)     suites=common,vanilla ;;
 	esac

@@ -237,3 +237,16 @@ hm_fake_container_stop() {
 	wait "$(cat /tmp/$1.pid)" 2>/dev/null
 	rmdir $HM_CGROOT/$1
 }
+
+# --- fault injection (debug kernel: CONFIG_MEMCG_HOTPLUG_DEBUG) ------------
+# hm_dbg_init: mount debugfs; fails when the kernel has no park points.
+HM_DBG=/sys/kernel/debug/memcg_hotplug
+hm_dbg_init() {
+	[ -d /sys/kernel/debug/memcg_hotplug ] ||
+		mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	[ -w $HM_DBG/park ]
+}
+# hm_park POINT: the next task to reach POINT sleeps there until
+# hm_park none; hm_wait_parked N: until N tasks are parked.
+hm_park() { echo "$1" > $HM_DBG/park; }
+hm_wait_parked() { hm_wait "[ \$(cat $HM_DBG/parked) = $1 ]" "${2:-60}"; }
