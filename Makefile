@@ -5,7 +5,7 @@ BUILD ?= $(CURDIR)/build
 OUT := $(BUILD)/out
 export HOTMEM_BUILD := $(BUILD)
 
-.PHONY: all deps kernels series-builds hook initramfs check demo bench fuzz clean distclean FORCE
+.PHONY: all deps kernels series-builds hook vmm initramfs check demo bench fuzz fuzz-vmm clean distclean FORCE
 FORCE:
 
 all: kernels hook initramfs
@@ -28,6 +28,14 @@ hook: deps
 
 HOOK_BIN = $(CURDIR)/oci-hook/build/hotmem-hook
 
+# The host daemon and the guest's provider (docs/vmm.md).
+vmm: deps
+	@$(MAKE) -s -C vmm
+
+# libFuzzer over hotmem-vmm's request parser: FUZZ_RUNS (default 10^6) executions.
+fuzz-vmm: deps
+	@$(MAKE) -s -C vmm fuzz
+
 initramfs-%: kernel-% hook FORCE
 	@tests/vm/mkinitramfs.sh $(OUT)/$*/initramfs.cpio $(OUT)/$* $(HOOK_BIN)
 
@@ -46,6 +54,7 @@ demo: initramfs-hotmem initramfs-vanilla
 clean:
 	rm -rf $(OUT) $(BUILD)/results* $(BUILD)/logs
 	@if [ -f oci-hook/Makefile ]; then $(MAKE) -s -C oci-hook clean; fi
+	@if [ -f vmm/Makefile ]; then $(MAKE) -s -C vmm clean; fi
 
 # Also drops the unpacked kernel trees and object directories.
 distclean: clean
