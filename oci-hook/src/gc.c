@@ -28,17 +28,43 @@
 
 #include "hotmem.h"
 
-/* The container is alive when its pid still runs in the recorded cgroup. */
+/*
+ * A container is alive unless proven gone: its init pid runs in the
+ * recorded cgroup or below it (systemd's init.scope, docker-in-docker's
+ * init and any nesting move it into a child), or the recorded cgroup still
+ * exists and has a process in it or below it.  Whatever cannot be read
+ * counts as alive: releasing a live container's blocks is the one mistake
+ * gc must not make, and a dead one's blocks wait for a later pass.
+ */
 static bool container_alive(struct hm_ctx *c, const struct hm_record *r)
 {
 	cleanup_free char *rel = NULL;
-	struct hm_error ignored;
+	struct hm_error e2;
 
-	if (r->pid <= 0)
+	if (r->pid > 0) {
+		if (hm_cgroup_of_pid(&c->paths, r->pid, &rel, &e2) == 0) {
+			if (hm_cgroup_within(rel, r->cgroup))
+				return true;
+		} else if (e2.errnum != ESRCH && e2.errnum != ENOENT && e2.errnum != EPERM) {
+			/* ESRCH: not running; ENOENT: its cgroup was removed;
+			 * EPERM: the pid (reused) is in the root cgroup */
+			hm_log("gc: container %s: %s; kept", r->id, e2.msg);
+			return true;
+		}
+	}
+	if (hm_paths_cgroup_root_cached(&c->paths, c->ledger.dirfd, &e2) < 0) {
+		hm_log("gc: container %s: %s; kept", r->id, e2.msg);
+		return true;
+	}
+	switch (hm_cgroup_populated(&c->paths, r->cgroup, &e2)) {
+	case 0:
 		return false;
-	if (hm_cgroup_of_pid(&c->paths, r->pid, &rel, &ignored) < 0)
-		return false;
-	return strcmp(rel, r->cgroup) == 0;
+	case 1:
+		return true;
+	default:
+		hm_log("gc: container %s: %s; kept", r->id, e2.msg);
+		return true;
+	}
 }
 
 /* One pass: the blocks it listed (none when it does not sweep). */

@@ -147,6 +147,11 @@ int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct
  * has removed the cgroup already) does not parse mountinfo at all. */
 int hm_cgroup_file(struct hm_paths *p, const char *rel, const char *file, char **path,
 		   struct hm_error *err);
+/* rel is base or lies below it ("/a/b" is within "/a", "/ab" is not). */
+bool hm_cgroup_within(const char *rel, const char *base);
+/* 1: the cgroup (or a descendant) has a process (cgroup.events "populated
+ * 1"); 0: it has none, or the cgroup is gone; -1: cannot tell. */
+int hm_cgroup_populated(struct hm_paths *p, const char *rel, struct hm_error *err);
 
 /* sysfs.c */
 enum hm_owner_kind { HM_OWNER_UNBOUND, HM_OWNER_BOUND, HM_OWNER_ORPHAN, HM_OWNER_UNKNOWN };

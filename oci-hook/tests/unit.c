@@ -486,6 +486,72 @@ static void t_gc(void)
 	ctx_free(&c);
 }
 
+/* gc keeps a live container's blocks: its init moved into a child cgroup
+ * (systemd's init.scope), its pid gone but its cgroup still populated, or
+ * anything that cannot be read (unknown counts as alive). */
+static void put_rec(struct hm_ctx *c, const char *id, const char *cg, long long pid, long block)
+{
+	struct hm_record r;
+	struct hm_error err;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	snprintf(r.cgroup, sizeof(r.cgroup), "%s", cg);
+	r.state = HM_REC_BOUND;
+	r.pid = pid;
+	r.nblocks = 1;
+	r.blocks[0] = block;
+	CHECK(hm_ledger_put(&c->ledger, &r, &err) == 0);
+}
+
+static void t_gc_alive(void)
+{
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[64], path[512];
+
+	ctx_init(&c);
+	/* nested: init moved itself into /nest/init.scope */
+	fake_block(50, "online", "bound /nest");
+	put_file("proc/5050/cgroup", "0::/nest/init.scope\n");
+	put_file("cg/nest/memory.hotplug", "");
+	put_file("cg/nest/cgroup.events", "populated 1\nfrozen 0\n");
+	put_rec(&c, "nest", "/nest", 5050, 50);
+	/* a sibling whose name only starts like the record's is not a descendant */
+	fake_block(51, "online", "bound /sib");
+	put_file("proc/5051/cgroup", "0::/sibling\n");
+	put_file("cg/sib/memory.hotplug", "");
+	put_file("cg/sib/cgroup.events", "populated 0\nfrozen 0\n");
+	put_rec(&c, "sib", "/sib", 5051, 51);
+	/* init gone (pid reused elsewhere or dead), cgroup still populated */
+	fake_block(52, "online", "bound /busy");
+	put_file("cg/busy/memory.hotplug", "");
+	put_file("cg/busy/cgroup.events", "populated 1\nfrozen 0\n");
+	put_rec(&c, "busy", "/busy", 999996, 52);
+	/* its /proc/<pid>/cgroup cannot be read: unknown, so alive */
+	fake_block(53, "online", "bound /unk");
+	snprintf(path, sizeof(path), "%s/proc/5053/cgroup", tmp);
+	mkdir(path, 0755);
+	put_file("proc/5053/cgroup/x", "");
+	put_file("cg/unk/memory.hotplug", "");
+	put_rec(&c, "unk", "/unk", 5053, 53);
+
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "nest", &r, &err) == 0);
+	get_file("cg/nest/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "busy", &r, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "unk", &r, &err) == 0);
+	/* the sibling's cgroup is empty: that container is gone */
+	get_file("cg/sib/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-51"));
+	hm_ledger_del(&c.ledger, "nest", &err);
+	hm_ledger_del(&c.ledger, "busy", &err);
+	hm_ledger_del(&c.ledger, "unk", &err);
+	ctx_free(&c);
+}
+
 /* The poststop's pass sweeps orphans only when a record was moved aside
  * (the one way a bound block ends up with no record): in the same pass
  * that moves it, and in every pass while it lies in the ledger. */
@@ -688,6 +754,7 @@ int main(void)
 	run_case("claim-release-fake-tree", t_claim);
 	run_case("gc-fake-tree", t_gc);
 	run_case("gc-poststop-sweep", t_gc_hook);
+	run_case("gc-keeps-live-containers", t_gc_alive);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);
