@@ -208,7 +208,12 @@ int hm_record_format(const struct hm_record *r, char *buf, size_t size);
 int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm_error *err);
 const char *hm_rec_state_name(enum hm_rec_state s);
 
-/* log.c */
+/* escape.c: s as one printable line: control bytes, DEL, backslash,
+ * C1 controls and invalid UTF-8 as \xNN; cut on a character boundary
+ * (ending "...") to fit size bytes with its NUL.  Returns its length. */
+size_t hm_escape(const char *s, char *out, size_t size);
+
+/* log.c: every line escaped (hm_escape) */
 void hm_log_init(int targets);
 void hm_log_set_id(const char *id);
 const char *hm_log_id(void);

@@ -136,14 +136,17 @@ static void print_text(const struct row *rows, size_t n, FILE *out)
 	fprintf(out, "%-7s %-9s %-8s %-24s %-28s %s\n", "BLOCK", "STATE", "OWNER", "CONTAINER",
 		"CGROUP", "USED");
 	for (size_t i = 0; i < n; i++) {
-		char used[32] = "-";
+		char used[32] = "-", cgroup[29], state[32];
 
 		if (rows[i].used >= 0)
 			snprintf(used, sizeof(used), "%.1fMiB", (double)rows[i].used / (1 << 20));
-		fprintf(out, "%-7ld %-9s %-8s %-24.24s %-28.28s %s\n", rows[i].b->id,
-			rows[i].b->state, owner_kind(rows[i].b->owner),
-			rows[i].container[0] ? rows[i].container : "-",
-			rows[i].b->owner_path[0] ? rows[i].b->owner_path : "-", used);
+		/* a cgroup's name may hold any byte but '/': one line per block */
+		hm_escape(rows[i].b->owner_path[0] ? rows[i].b->owner_path : "-", cgroup,
+			  sizeof(cgroup));
+		hm_escape(rows[i].b->state, state, sizeof(state));
+		fprintf(out, "%-7ld %-9s %-8s %-24.24s %-28s %s\n", rows[i].b->id, state,
+			owner_kind(rows[i].b->owner),
+			rows[i].container[0] ? rows[i].container : "-", cgroup, used);
 	}
 }
 

@@ -122,6 +122,77 @@ static void t_sizes(void)
 	CHECK(hm_blocks_for((128 << 20) + 1, 128 << 20) == 2);
 }
 
+/* --- log lines ------------------------------------------------------------- */
+
+/* Run fn with stderr going to a file; its text in buf. */
+static void capture_stderr(void (*fn)(void), char *buf, size_t size)
+{
+	char path[512];
+	int saved = dup(STDERR_FILENO), fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", tmp);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	fn();
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, size - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/* The reviewer's payload: an annotation value that, written raw into a
+ * file crun opens for the hook's stderr, would add a line of its own. */
+static const char payload[] = "x'\n* * * * * root touch /pwned #\x1b[2J\r\x7f\xff\xc2\x9b\xe2\x82";
+
+static void log_payload(void)
+{
+	struct hm_error err;
+	uint64_t v;
+
+	hm_log_init(HM_LOG_STDERR);
+	hm_log_set_id("c1");
+	hm_log("value %s", payload);
+	hm_log_flush();
+	if (hm_parse_size(payload, &v, &err) == 0)
+		return;
+	hm_wrap(&err, "annotation io.hotmem.size");
+	hm_log_error(&err);
+	hm_log_init(0);
+	hm_log_set_id(NULL);
+}
+
+static void t_log_escape(void)
+{
+	char out[4096];
+	size_t lines = 0;
+
+	capture_stderr(log_payload, out, sizeof(out));
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
+		if (*p == '\n')
+			lines++;
+		else
+			CHECK(*p >= 0x20 && *p < 0x7f); /* all of it escaped to ASCII */
+	}
+	CHECK(lines == 2);
+	CHECK(strstr(out, "hotmem-hook: c1: value x'\\x0a* * * * * root touch /pwned #\\x1b[2J"
+			  "\\x0d\\x7f\\xff\\xc2\\x9b\\xe2\\x82\n"));
+	CHECK(strstr(out, "hotmem-hook: c1: annotation io.hotmem.size: size 'x'\\x0a"));
+	if (lines != 2 || case_failed)
+		fprintf(stderr, "  got: %s", out);
+
+	/* cut on a character boundary, with "..." when something is left out */
+	CHECK(hm_escape("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", out, 11) == 9 &&
+	      !strcmp(out, "\xc3\xa9\xc3\xa9\xc3\xa9..."));
+	CHECK(hm_escape("abc", out, 4) == 3 && !strcmp(out, "abc"));
+	CHECK(hm_escape("a\nbcdef", out, 8) == 4 && !strcmp(out, "a..."));
+	CHECK(hm_escape("a\\b\xf0\x9f\x98\x80\xed\xa0\x80", out, sizeof(out)) > 0 &&
+	      !strcmp(out, "a\\x5cb\xf0\x9f\x98\x80\\xed\\xa0\\x80"));
+}
+
 /* --- state JSON ---------------------------------------------------------- */
 
 static int state(const char *json, struct hm_state *st, struct hm_error *err)
@@ -747,6 +818,7 @@ int main(void)
 	}
 	hm_log_init(0);
 	run_case("sizes", t_sizes);
+	run_case("log-escape", t_log_escape);
 	run_case("state-json", t_state);
 	run_case("config-json-and-size-rule", t_spec);
 	run_case("hotmem-conf", t_config);
