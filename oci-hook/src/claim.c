@@ -76,9 +76,10 @@ static int ledger_blocks(struct hm_ctx *c, bool **named, size_t n, struct hm_err
 static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
 		       struct hm_error *err)
 {
-	cleanup_free struct hm_block *blocks = NULL;
+	struct hm_block *blocks = NULL;
 	cleanup_free bool *named = NULL;
-	size_t n;
+	size_t n = 0;
+	int ret = 0;
 
 	if (c->gc_view) {
 		/* taken over: freed with these, not with the view */
@@ -90,24 +91,29 @@ static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_
 	} else {
 		if (hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
 			return -1;
-		if (ledger_blocks(c, &named, n ? (size_t)blocks[n - 1].id + 1 : 0, err) < 0)
+		if (ledger_blocks(c, &named, n ? (size_t)blocks[n - 1].id + 1 : 0, err) < 0) {
+			hm_blocks_free(blocks, n);
 			return -1;
+		}
 	}
 	*avail = 0;
 	r->nblocks = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!blocks[i].has_owner_file)
-			return hm_fail(
+		if (!blocks[i].has_owner_file) {
+			ret = hm_fail(
 				err, HM_EXIT_KERNEL, ENOTSUP,
 				"this kernel has no memory.hotplug (no %s/devices/system/memory/memory%ld/hotplug_owner)",
 				c->paths.sysfs, blocks[i].id);
+			break;
+		}
 		if (!block_free(c, &blocks[i]) || named[blocks[i].id])
 			continue;
 		(*avail)++;
 		if (r->nblocks < want)
 			r->blocks[r->nblocks++] = blocks[i].id;
 	}
-	return 0;
+	hm_blocks_free(blocks, n);
+	return ret;
 }
 
 static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,

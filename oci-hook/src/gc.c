@@ -133,7 +133,7 @@ static void sweep(struct hm_ctx *c, const struct hm_block *blocks, size_t nblock
 {
 	for (size_t i = 0; i < nblocks; i++) {
 		struct hm_error e2;
-		struct hm_block now;
+		__attribute__((cleanup(hm_block_clear))) struct hm_block now = { 0 };
 
 		if (blocks[i].owner != HM_OWNER_ORPHAN || p->owned[blocks[i].id])
 			continue;
@@ -155,14 +155,14 @@ void hm_view_free(struct hm_view *v)
 {
 	if (!v)
 		return;
-	free(v->blocks);
+	hm_blocks_free(v->blocks, v->nblocks);
 	free(v->named);
 	free(v);
 }
 
 int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err)
 {
-	cleanup_free struct hm_block *blocks = NULL;
+	struct hm_block *blocks = NULL;
 	struct gc_pass p = { .full = mode == HM_GC_FULL };
 	char **ids = NULL;
 	size_t nids = 0, ncorrupt = 0, nblocks = 0;
@@ -197,6 +197,7 @@ int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err)
 		}
 	}
 out:
+	hm_blocks_free(blocks, nblocks);
 	hm_ids_free(ids, nids);
 	free(p.owned);
 	free(p.named);

@@ -159,9 +159,13 @@ struct hm_block {
 	long id;
 	char state[24]; /* online, offline, going-offline, ... */
 	enum hm_owner_kind owner;
-	char owner_path[256];
+	char *owner_path; /* bound or orphan: the cgroup, whole; else NULL */
 	bool has_owner_file;
 };
+/* Free what a block owns (its owner path); the block stays usable. */
+void hm_block_clear(struct hm_block *b);
+/* Free n blocks of a listing and the array itself. */
+void hm_blocks_free(struct hm_block *v, size_t n);
 int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err);
 /* All memoryN blocks, sorted by id. */
 int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n,
@@ -169,7 +173,9 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n,
 /* Read one block; returns 0, or 1 when it does not exist (vanished). */
 int hm_block_read(const struct hm_paths *p, long id, struct hm_block *b, struct hm_error *err);
 int hm_block_offline(const struct hm_paths *p, long id, struct hm_error *err);
-int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char *path, size_t size);
+/* hotplug_owner's text; *path gets a copy of the cgroup (NULL if none).
+ * -1: unknown text (kind HM_OWNER_UNKNOWN), or ENOMEM with *path NULL. */
+int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char **path);
 
 /* ledger.c */
 #define HM_LEDGER_VERSION 1

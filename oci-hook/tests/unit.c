@@ -623,6 +623,45 @@ static void t_gc_alive(void)
 	ctx_free(&c);
 }
 
+/* A 320-character cgroup path (kind, systemd slices) is kept whole: the
+ * release finds the blocks the kernel shows bound to it. */
+static void t_long_cgroup(void)
+{
+	struct hm_state st = { .id = "long", .pid = 4260 };
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char cg[400], rel[512], buf[512];
+	size_t n;
+
+	n = (size_t)snprintf(cg, sizeof(cg), "/kubepods.slice/%0100d/%0100d/", 1, 2);
+	while (n < 320)
+		cg[n++] = 'x';
+	cg[n] = '\0';
+	CHECK(strlen(cg) == 320);
+	ctx_init(&c);
+	fake_block(60, "offline", "unbound");
+	put_file("proc/4260/cgroup", "0::%s\n", cg);
+	snprintf(rel, sizeof(rel), "cg%s/memory.hotplug", cg);
+	put_file(rel, "");
+	snprintf(rel, sizeof(rel), "cg%s/cgroup.events", cg);
+	put_file(rel, "populated 1\n");
+	c.cfg.block_min = c.cfg.block_max = 60;
+	CHECK(hm_claim(&c, &st, 1, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "long", &r, &err) == 0 && !strcmp(r.cgroup, cg));
+	snprintf(buf, sizeof(buf), "bound %s", cg);
+	fake_block(60, "online", buf);
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0); /* alive: kept */
+	snprintf(rel, sizeof(rel), "cg%s/memory.hotplug", cg);
+	get_file(rel, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+60"));
+	CHECK(hm_release(&c, "long", &err) == 0);
+	get_file(rel, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-60"));
+	CHECK(hm_ledger_get(&c.ledger, "long", &r, &err) == 1);
+	ctx_free(&c);
+}
+
 /* The poststop's pass sweeps orphans only when a record was moved aside
  * (the one way a bound block ends up with no record): in the same pass
  * that moves it, and in every pass while it lies in the ledger. */
@@ -790,7 +829,7 @@ static void t_blocks_list(void)
 		CHECK(v[3].owner == HM_OWNER_UNBOUND && !strcmp(v[3].state, "offline"));
 		CHECK(v[4].owner == HM_OWNER_BOUND && !strcmp(v[4].owner_path, "/web"));
 	}
-	free(v);
+	hm_blocks_free(v, n);
 	v = NULL;
 	free(p.sysfs);
 
@@ -802,7 +841,7 @@ static void t_blocks_list(void)
 	CHECK(hm_blocks_list(&p, &v, &n, &err) == 0 && n == 3);
 	for (size_t i = 0; i < n; i++)
 		CHECK(!v[i].has_owner_file && v[i].owner == HM_OWNER_UNKNOWN);
-	free(v);
+	hm_blocks_free(v, n);
 	hm_paths_free(&p);
 }
 
@@ -827,6 +866,7 @@ int main(void)
 	run_case("gc-fake-tree", t_gc);
 	run_case("gc-poststop-sweep", t_gc_hook);
 	run_case("gc-keeps-live-containers", t_gc_alive);
+	run_case("long-cgroup-path", t_long_cgroup);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);
