@@ -104,6 +104,7 @@ struct hm_config {
 	enum hm_missing missing_kernel;
 	unsigned release_timeout_ms;
 	unsigned lock_timeout_ms;
+	unsigned hook_timeout_ms;  /* the runtime's timeout for this hook */
 	long block_min, block_max; /* pool: eligible block ids, -1: any */
 };
 void hm_config_defaults(struct hm_config *c);
@@ -111,8 +112,17 @@ int hm_config_parse(struct hm_config *c, const char *text, struct hm_error *err)
 int hm_config_load(struct hm_config *c, const char *path, struct hm_error *err);
 void hm_config_free(struct hm_config *c);
 
-/* state.c */
-#define HM_STATE_MAX (64 * 1024)
+/* json.c: refuse a NUL byte, an escaped NUL in a string and nesting
+ * deeper than HM_JSON_MAX_DEPTH, then parse with yajl (an object). */
+#define HM_JSON_MAX_DEPTH 64
+int hm_json_check(const char *json, size_t len, const char *what, struct hm_error *err);
+struct yajl_val_s;
+int hm_json_parse(const char *json, size_t len, const char *what, struct yajl_val_s **root,
+		  struct hm_error *err);
+
+/* state.c: Kubernetes allows 256 KiB of annotations, which CRI-O copies
+ * into the state, with room to spare. */
+#define HM_STATE_MAX (2 * 1024 * 1024)
 struct hm_state {
 	char *id;
 	char *status;

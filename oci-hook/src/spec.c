@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The bundle's config.json: only the size annotation and memory limit. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yajl_tree.h>
 
 #include "hotmem.h"
@@ -19,27 +21,14 @@ int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_er
 	const char *ann[] = { "annotations", "io.hotmem.size", NULL };
 	const char *lim[] = { "linux", "resources", "memory", "limit", NULL };
 	cleanup_yajl yajl_val root = NULL;
-	char ebuf[128];
 	yajl_val v;
 
 	memset(sp, 0, sizeof(*sp));
 	if (len > HM_SPEC_MAX)
 		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "config.json larger than %d bytes",
 			       HM_SPEC_MAX);
-	if (strlen(json) != len)
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "config.json contains a NUL byte");
-	ebuf[0] = '\0';
-	root = yajl_tree_parse(json, ebuf, sizeof(ebuf));
-	if (!root) {
-		char *nl = strchr(ebuf, '\n');
-
-		if (nl)
-			*nl = '\0';
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "malformed config.json (%s)",
-			       ebuf[0] ? ebuf : "parse error");
-	}
-	if (!YAJL_IS_OBJECT(root))
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "config.json is not an object");
+	if (hm_json_parse(json, len, "config.json", &root, err) < 0)
+		return -1;
 	v = yajl_tree_get(root, ann, yajl_t_any);
 	if (v) {
 		if (!YAJL_IS_STRING(v))
@@ -66,6 +55,8 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 {
 	cleanup_free char *path = NULL;
 	cleanup_free char *text = NULL;
+	cleanup_close int fd = -1;
+	struct stat st;
 	size_t len;
 
 	memset(sp, 0, sizeof(*sp));
@@ -75,12 +66,24 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 	path = hm_strdup_printf("%s/config.json", bundle);
 	if (!path)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	if (hm_read_file(path, HM_SPEC_MAX, &text, &len, err) < 0) {
+	/* A regular file only: not a FIFO (would block), not a device, not a
+	 * symlink to another file; the size checked before reading. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return hm_fail(err, HM_EXIT_INPUT, ENOENT, "no config.json in bundle %.200s",
+			       bundle);
+	if (fd < 0)
+		return hm_fail(err, HM_EXIT_INPUT, errno, "opening %s", path);
+	if (fstat(fd, &st) < 0)
+		return hm_fail(err, HM_EXIT_INPUT, errno, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "%s is not a regular file", path);
+	if (st.st_size > HM_SPEC_MAX)
+		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "%s is larger than %d bytes", path,
+			       HM_SPEC_MAX);
+	if (hm_read_fd(fd, HM_SPEC_MAX, &text, &len, err) < 0) {
 		err->code = HM_EXIT_INPUT;
-		if (err->errnum == ENOENT)
-			return hm_fail(err, HM_EXIT_INPUT, ENOENT,
-				       "no config.json in bundle %.200s", bundle);
-		return -1;
+		return hm_wrap(err, "%s", path);
 	}
 	return hm_spec_parse(sp, text, len, err);
 }

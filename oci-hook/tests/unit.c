@@ -240,11 +240,89 @@ static void t_state(void)
 	      strstr(err.msg, "annotations"));
 	CHECK(hm_state_parse(&st, "{\"id\0\"}", 7, &err) < 0 && strstr(err.msg, "NUL"));
 
-	big = malloc(HM_STATE_MAX + 2);
+	big = malloc(HM_STATE_MAX + 2); /* above the cap: refused before parsing */
 	memset(big, ' ', HM_STATE_MAX + 1);
 	big[HM_STATE_MAX + 1] = '\0';
 	CHECK(hm_state_parse(&st, big, HM_STATE_MAX + 1, &err) < 0 && err.errnum == E2BIG);
 	free(big);
+}
+
+/* --- hostile JSON and config.json files ------------------------------------- */
+
+static void t_json_hostile(void)
+{
+	const size_t deep = 1000000, big = 1100 * 1024;
+	struct hm_state st;
+	struct hm_spec sp;
+	struct hm_error err;
+	char path[512], *text = malloc(2 * deep + 64), *deep_text = text;
+	size_t n = 0;
+	pid_t pid;
+	int status = -1;
+
+	/* a million nested arrays: a clear error, no crash */
+	n += (size_t)sprintf(text, "{\"a\":");
+	memset(text + n, '[', deep);
+	n += deep;
+	memset(text + n, ']', deep);
+	n += deep;
+	text[n++] = '}';
+	text[n] = '\0';
+	pid = fork();
+	if (pid == 0) {
+		int a = hm_spec_parse(&sp, text, n, &err) < 0 && strstr(err.msg, "nests deeper");
+		int b = hm_state_parse(&st, text, n, &err) < 0 && strstr(err.msg, "nests deeper");
+
+		_exit(a && b ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(deep_text);
+
+	/* "128M\u0000x" is not "128M" */
+	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\","
+		    "\"annotations\":{\"io.hotmem.size\":\"128M\\u0000x\"}}",
+		    &st, &err) < 0 &&
+	      strstr(err.msg, "escaped NUL"));
+	text = "{\"annotations\":{\"io.hotmem.size\":\"1Gi\\\\u0000\"}}"; /* "\\" then u0000 */
+	CHECK(hm_spec_parse(&sp, text, strlen(text), &err) == 0);
+	hm_spec_free(&sp);
+
+	/* a state of more than 1 MiB (CRI-O copies a pod's annotations) */
+	text = malloc(big + 256);
+	n = (size_t)sprintf(text, "{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\","
+				  "\"bundle\":\"/b\",\"annotations\":{\"x\":\"");
+	memset(text + n, 'a', big);
+	n += big;
+	n += (size_t)sprintf(text + n, "\",\"io.hotmem.size\":\"1Gi\"}}");
+	CHECK(hm_state_parse(&st, text, n, &err) == 0 && st.size_annotation);
+	hm_state_free(&st);
+	free(text);
+
+	/* config.json: a FIFO is refused at once, not read forever */
+	snprintf(path, sizeof(path), "%s/fifo-bundle", tmp);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/fifo-bundle/config.json", tmp);
+	CHECK(mkfifo(path, 0600) == 0);
+	pid = fork();
+	if (pid == 0) {
+		char bundle[512];
+
+		alarm(5);
+		snprintf(bundle, sizeof(bundle), "%s/fifo-bundle", tmp);
+		_exit(hm_spec_load(&sp, bundle, &err) < 0 && strstr(err.msg, "not a regular file")
+			      ? 0
+			      : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* nor a symlink to some other file */
+	snprintf(path, sizeof(path), "%s/link-bundle", tmp);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/link-bundle/config.json", tmp);
+	CHECK(symlink("/etc/hostname", path) == 0);
+	snprintf(path, sizeof(path), "%s/link-bundle", tmp);
+	CHECK(hm_spec_load(&sp, path, &err) < 0 && err.errnum == ELOOP);
 }
 
 /* --- config.json and the size rule ----------------------------------------- */
@@ -318,6 +396,14 @@ static void t_config(void)
 	CHECK(hm_config_parse(&c, "provider = relative/path\n", &err) < 0);
 	CHECK(hm_config_parse(&c, "blocks = 9-3\n", &err) < 0);
 	CHECK(hm_config_parse(&c, "just words\n", &err) < 0);
+	hm_config_free(&c);
+
+	/* the hook's own waits must end before the runtime kills it */
+	hm_config_defaults(&c);
+	CHECK(hm_config_parse(&c, "provider_timeout = 20\n", &err) < 0 &&
+	      err.code == HM_EXIT_CONFIG && strstr(err.msg, "below hook_timeout"));
+	hm_config_defaults(&c);
+	CHECK(hm_config_parse(&c, "provider_timeout = 20\nhook_timeout = 60\n", &err) == 0);
 	hm_config_free(&c);
 }
 
@@ -860,6 +946,7 @@ int main(void)
 	run_case("log-escape", t_log_escape);
 	run_case("state-json", t_state);
 	run_case("config-json-and-size-rule", t_spec);
+	run_case("json-hostile-input", t_json_hostile);
 	run_case("hotmem-conf", t_config);
 	run_case("ledger", t_ledger);
 	run_case("claim-release-fake-tree", t_claim);

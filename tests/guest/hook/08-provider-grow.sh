@@ -26,7 +26,7 @@ shrink)	free=0
 esac
 PROV
 chmod +x /tmp/provider.sh
-printf 'provider = /tmp/provider.sh\nprovider_timeout = 30\n' > /tmp/provider.conf
+printf 'provider = /tmp/provider.sh\nprovider_timeout = 30\nhook_timeout = 60\n' > /tmp/provider.conf
 : > /hmout/provider.log
 id=hm-provider
 trap 'crun delete -f $id >/dev/null 2>&1; hm_req vmem-resize 0 >/dev/null' EXIT
@@ -34,7 +34,8 @@ offline_before=$(hm_blocks offline | wc -l)
 hm_hook_bundle /tmp/$id /bin/hm-alloc 16 || hm_fail "bundle"
 hm_bundle_set /tmp/$id ".linux.resources.memory.limit = $((100 << 20)) | .linux.cgroupsPath = \"/$id\" |
 	.hooks.createRuntime[0].env = [\"HOTMEM_CONFIG=/tmp/provider.conf\", \"PATH=$PATH\"] |
-	.hooks.poststop[0].env = [\"HOTMEM_CONFIG=/tmp/provider.conf\", \"PATH=$PATH\"]"
+	.hooks.poststop[0].env = [\"HOTMEM_CONFIG=/tmp/provider.conf\", \"PATH=$PATH\"] |
+	.hooks.createRuntime[0].timeout = 60 | .hooks.poststop[0].timeout = 60"
 # No offline block exists before (each test unplugs what it plugged), so
 # the hook must ask the provider.
 [ "$offline_before" = 0 ] || hm_fail "unexpected offline blocks: $(hm_blocks offline)"
