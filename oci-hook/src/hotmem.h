@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define HM_VERSION "1.0.0"
+#define HM_VERSION "1.1.0"
 
 /* Exit codes: documented in hotmem-hook(8) and docs/hook.md. */
 enum hm_exit {

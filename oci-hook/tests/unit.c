@@ -105,18 +105,51 @@ static bool size_bad(const char *s, int errnum)
 
 static void t_sizes(void)
 {
+	/* Kubernetes quantities: M, G are powers of 1000, Mi, Gi of 1024 */
 	CHECK(size_ok("4096", 4096));
-	CHECK(size_ok("64M", UINT64_C(64) << 20));
+	CHECK(size_ok("64M", UINT64_C(64000000)));
 	CHECK(size_ok("64Mi", UINT64_C(64) << 20));
-	CHECK(size_ok("1G", UINT64_C(1) << 30));
-	CHECK(size_ok("2k", 2048));
+	CHECK(size_ok("1G", UINT64_C(1000000000)));
+	CHECK(size_ok("1Gi", UINT64_C(1) << 30));
+	CHECK(size_ok("2k", 2000));
+	CHECK(size_ok("2Ki", 2048));
+	CHECK(size_ok("1.5Gi", UINT64_C(3) << 29));
+	CHECK(size_ok("0.5Ki", 512));
+	CHECK(size_ok(".5Mi", UINT64_C(1) << 19));
+	CHECK(size_ok("1.", 1));
+	CHECK(size_ok("129e6", UINT64_C(129000000)));
+	CHECK(size_ok("129E6", UINT64_C(129000000)));
+	CHECK(size_ok("1E", UINT64_C(0)) == false); /* exa: above the cap */
+	CHECK(size_ok("+1Mi", UINT64_C(1) << 20));
+	CHECK(size_ok("1500m", 2)); /* 1.5 bytes, rounded up */
+	CHECK(size_ok("000128Mi", UINT64_C(128) << 20));
+	CHECK(size_ok("1Pi", UINT64_C(1) << 50));
 	CHECK(size_bad("0", EINVAL));
+	CHECK(size_bad("0.0Gi", EINVAL));
 	CHECK(size_bad("-5", EINVAL));
 	CHECK(size_bad("abc", EINVAL));
 	CHECK(size_bad("", EINVAL));
+	CHECK(size_bad(".", EINVAL));
 	CHECK(size_bad("12X", EINVAL));
+	CHECK(size_bad("64MB", EINVAL));
+	CHECK(size_bad("64mi", EINVAL));
+	CHECK(size_bad("1g", EINVAL));
+	CHECK(size_bad(" 64Mi", EINVAL));
+	CHECK(size_bad("64Mi ", EINVAL));
+	CHECK(size_bad("1e", EINVAL));
+	CHECK(size_bad("1.2.3", EINVAL));
+	CHECK(size_bad("128M\nx", EINVAL));
 	CHECK(size_bad("99999999999999999999999", ERANGE));
-	CHECK(size_bad("2048T", ERANGE));
+	CHECK(size_bad("2048Ti", ERANGE));
+	CHECK(size_bad("2Pi", ERANGE));
+	CHECK(size_bad("1e40", ERANGE));
+	{
+		struct hm_error err;
+		uint64_t v;
+
+		CHECK(hm_parse_size("64 MB", &v, &err) < 0 &&
+		      strstr(err.msg, "Kubernetes quantity") && strstr(err.msg, "Ki Mi Gi"));
+	}
 	CHECK(hm_blocks_for(1, 128 << 20) == 1);
 	CHECK(hm_blocks_for(128 << 20, 128 << 20) == 1);
 	CHECK(hm_blocks_for((128 << 20) + 1, 128 << 20) == 2);
@@ -334,7 +367,7 @@ static void t_spec(void)
 	struct hm_error err;
 	const char *src;
 	uint64_t b;
-	const char *j1 = "{\"annotations\":{\"io.hotmem.size\":\"256M\"},"
+	const char *j1 = "{\"annotations\":{\"io.hotmem.size\":\"256Mi\"},"
 			 "\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
 	const char *j2 = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
 	const char *j3 = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":-1}}}}";
@@ -379,7 +412,7 @@ static void t_config(void)
 
 	hm_config_defaults(&c);
 	CHECK(hm_config_parse(&c,
-			      "# comment\ndefault_size = 128M\npolicy = fallback\n"
+			      "# comment\ndefault_size = 128Mi\npolicy = fallback\n"
 			      "provider = /usr/bin/true\nprovider_timeout = 2.5\nblocks = 8-63\n"
 			      "log = stderr\nmissing_kernel = passthrough\n",
 			      &err) == 0);
