@@ -291,6 +291,9 @@ enum hm_gc_mode {
 	HM_GC_FULL,   /* the operator's gc: waits for busy blocks, always sweeps */
 };
 int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err);
+/* poststop.c: release the container's blocks, gc, and ask the provider
+ * to shrink by what was released. */
+int hm_poststop(struct hm_ctx *c, const char *id, struct hm_error *err);
 int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err);
 
 #endif

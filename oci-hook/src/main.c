@@ -139,13 +139,7 @@ static int do_poststop(struct hm_ctx *c, const struct hm_state *st, struct hm_er
 	if (enter_act_phase(c, CMD_POSTSTOP, err) < 0)
 		return -1;
 	hm_trace("lock");
-	if (hm_release(c, st->id, err) < 0)
-		return -1;
-	hm_trace("release");
-	if (hm_gc(c, HM_GC_HOOK, err) < 0)
-		return -1;
-	hm_trace("gc");
-	return hm_provider_run("shrink", 0, st->id, err);
+	return hm_poststop(c, st->id, err);
 }
 
 static int run_hook(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)

@@ -781,6 +781,78 @@ static void t_long_cgroup(void)
 	ctx_free(&c);
 }
 
+/* poststop asks the provider to shrink by what it released, only when it
+ * released something, and a failing provider is only a warning then. */
+static void poststop_failing(void)
+{
+	struct hm_error err;
+	struct hm_ctx c;
+
+	ctx_init(&c);
+	c.cfg.log = HM_LOG_STDERR;
+	hm_log_init(HM_LOG_STDERR);
+	hm_log_set_id("ps2");
+	c.cfg.provider = hm_strdup_printf("%s/provider.sh", tmp);
+	hm_provider_spawner_start(&c.cfg, &err);
+	put_rec(&c, "ps2", "/ps2", 999990, 72);
+	fake_block(72, "online", "bound /ps2");
+	put_file("cg/ps2/memory.hotplug", "");
+	put_file("provider.fail", "");
+	if (hm_poststop(&c, "ps2", &err) == 0)
+		hm_log_flush();
+	else
+		hm_log_error(&err);
+	hm_provider_spawner_stop();
+	hm_log_init(0);
+	hm_log_set_id(NULL);
+	ctx_free(&c);
+}
+
+static void t_poststop_provider(void)
+{
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[4096];
+
+	put_file("provider.sh",
+		 "#!/bin/sh\necho \"$*\" >> %s/provider.log\n[ ! -e %s/provider.fail ]\n", tmp,
+		 tmp);
+	snprintf(buf, sizeof(buf), "%s/provider.sh", tmp);
+	chmod(buf, 0755);
+	put_file("provider.log", "");
+	ctx_init(&c);
+	c.cfg.provider = strdup(buf);
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	/* nothing recorded: nothing released, the provider not asked */
+	CHECK(hm_poststop(&c, "nobody", &err) == 0);
+	get_file("provider.log", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	/* two 128 MiB blocks released: shrink by 256 MiB */
+	put_rec(&c, "ps", "/ps", 999991, 70);
+	{
+		struct hm_record r;
+
+		CHECK(hm_ledger_get(&c.ledger, "ps", &r, &err) == 0);
+		r.nblocks = 2;
+		r.blocks[1] = 71;
+		CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	}
+	fake_block(70, "online", "bound /ps");
+	fake_block(71, "online", "orphan /ps");
+	put_file("cg/ps/memory.hotplug", "");
+	CHECK(hm_poststop(&c, "ps", &err) == 0);
+	get_file("provider.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "shrink 268435456 ps\n"));
+	hm_provider_spawner_stop();
+	ctx_free(&c);
+
+	/* the provider fails: poststop still succeeds, with a warning line */
+	capture_stderr(poststop_failing, buf, sizeof(buf));
+	CHECK(strstr(buf, "hotmem-hook: ps2: warning: provider shrink 134217728 exited with 1"));
+	get_file("cg/ps2/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-72"));
+}
+
 /* The poststop's pass sweeps orphans only when a record was moved aside
  * (the one way a bound block ends up with no record): in the same pass
  * that moves it, and in every pass while it lies in the ledger. */
@@ -987,6 +1059,7 @@ int main(void)
 	run_case("gc-poststop-sweep", t_gc_hook);
 	run_case("gc-keeps-live-containers", t_gc_alive);
 	run_case("long-cgroup-path", t_long_cgroup);
+	run_case("poststop-provider", t_poststop_provider);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);

@@ -3,7 +3,8 @@
 # configured provider to grow memory.  The test's provider asks the VMM
 # (QMP, via the same request channel as the tests) to grow virtio-mem; the
 # new blocks appear offline, the hook binds one and the container runs.
-# After the container is deleted the hook calls the provider to shrink, and
+# After the container is deleted the hook calls the provider to shrink by
+# the one block it released, and
 # virtio-mem gives the released memory back to the VMM.
 . /hotmem/lib/testlib.sh
 [ "$(hm_req vmem-size)" = 0 ] || hm_fail "virtio-mem not empty at the start"
@@ -50,7 +51,7 @@ crun kill $id KILL
 hm_wait "[ \"\$(crun state $id | jq -r .status)\" = stopped ]" 30 || hm_fail "container did not stop"
 crun delete $id || hm_fail "crun delete"
 cat /hmout/provider.log
-grep -q "^provider: shrink 0 $id" /hmout/provider.log || hm_fail "provider not asked to shrink"
+grep -q "^provider: shrink $(hm_block_size) $id" /hmout/provider.log || hm_fail "provider not asked to shrink"
 [ "$(hm_req vmem-size)" = 0 ] || hm_fail "virtio-mem not given back: $(hm_req vmem-size)"
 [ "$(hm_records)" = 0 ] || hm_fail "ledger not empty"
 exit 0
