@@ -14,6 +14,7 @@
 void hm_config_defaults(struct hm_config *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->max_size = HM_DEFAULT_MAX_SIZE;
 	c->provider_timeout_ms = 10000;
 	c->log = HM_LOG_STDERR | HM_LOG_SYSLOG;
 	c->missing_kernel = HM_MISSING_ERROR;
@@ -102,6 +103,13 @@ static int set_key(struct hm_config *c, const char *k, const char *v, int line,
 			return 0;
 		}
 		if (hm_parse_size(v, &c->max_size, err) < 0)
+			return BAD();
+	} else if (strcmp(k, "above_limit") == 0) {
+		if (strcmp(v, "yes") == 0)
+			c->above_limit = true;
+		else if (strcmp(v, "no") == 0)
+			c->above_limit = false;
+		else
 			return BAD();
 	} else if (strcmp(k, "policy") == 0) {
 		if (strcmp(v, "strict") && strcmp(v, "fallback") && strcmp(v, "kernel"))

@@ -86,7 +86,8 @@ int hm_paths_cgroup_root_cached(struct hm_paths *p, int dirfd, struct hm_error *
 void hm_paths_free(struct hm_paths *p);
 
 /* size.c */
-#define HM_SIZE_MAX (UINT64_C(1) << 50) /* 1 PiB: anything above is a typo */
+#define HM_SIZE_MAX (UINT64_C(1) << 50)		/* 1 PiB: anything above is a typo */
+#define HM_DEFAULT_MAX_SIZE (UINT64_C(2) << 30) /* max_size unless configured: 2Gi */
 int hm_parse_size(const char *s, uint64_t *out, struct hm_error *err);
 uint64_t hm_blocks_for(uint64_t bytes, uint64_t block_size);
 
@@ -95,7 +96,8 @@ enum hm_missing { HM_MISSING_ERROR, HM_MISSING_PASSTHROUGH };
 enum hm_logto { HM_LOG_STDERR = 1, HM_LOG_SYSLOG = 2 };
 struct hm_config {
 	uint64_t default_size; /* 0: none */
-	uint64_t max_size;     /* 0: no cap */
+	uint64_t max_size;     /* cap without a memory limit; 0: none */
+	bool above_limit;      /* io.hotmem.size may exceed the memory limit */
 	char policy[16];       /* "", "strict" or "fallback" */
 	char *provider;	       /* command line or NULL */
 	unsigned provider_timeout_ms;
@@ -144,7 +146,9 @@ struct hm_spec {
 int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_error *err);
 int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err);
 void hm_spec_free(struct hm_spec *sp);
-/* The size rule: annotation, else memory limit, else default; 0: none. */
+/* The size rule: annotation, else memory limit, else default; 0: none.
+ * An annotation may not exceed the memory limit (unless above_limit);
+ * max_size caps whatever no memory limit caps. */
 int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 		    const struct hm_config *cfg, uint64_t *bytes, const char **source,
 		    struct hm_error *err);

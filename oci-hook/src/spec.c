@@ -95,11 +95,18 @@ void hm_spec_free(struct hm_spec *sp)
 }
 
 /*
- * The size rule (issue 4): the annotation io.hotmem.size (config.json,
- * else the state's annotations) if present; else a positive
+ * The size rule: the annotation io.hotmem.size (config.json, else the
+ * state's annotations) if present; else a positive
  * linux.resources.memory.limit (-1 and 0 mean "no limit" in OCI); else
  * the configured default_size; else 0 (nothing to do).  A present but
  * invalid annotation is an error, never silently ignored.
+ *
+ * Caps, so that no container can claim every block or make the provider
+ * grow without bound: an annotation may not exceed the container's memory
+ * limit (above_limit = yes lifts that); whatever no memory limit caps (an
+ * annotation without a limit or above it, default_size) may not exceed
+ * max_size (2Gi unless configured; none: no cap).  Above a cap is an error,
+ * not a smaller claim.
  */
 int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 		    const struct hm_config *cfg, uint64_t *bytes, const char **source,
@@ -108,27 +115,38 @@ int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 	const char *ann = sp && sp->size_annotation ? sp->size_annotation
 			  : st			    ? st->size_annotation
 						    : NULL;
+	bool has_limit = sp && sp->has_limit && sp->limit > 0;
+	uint64_t limit = has_limit ? (uint64_t)sp->limit : 0;
+	bool capped = false; /* by the memory limit */
 
 	*bytes = 0;
 	*source = "none";
+	if (has_limit && limit > HM_SIZE_MAX)
+		return hm_fail(err, HM_EXIT_INPUT, ERANGE,
+			       "memory limit %llu is above %llu bytes, the largest size the hook takes",
+			       (unsigned long long)limit, (unsigned long long)HM_SIZE_MAX);
 	if (ann) {
 		if (hm_parse_size(ann, bytes, err) < 0)
 			return hm_wrap(err, "annotation io.hotmem.size");
 		*source = "annotation";
-	} else if (sp && sp->has_limit && sp->limit > 0) {
-		if ((uint64_t)sp->limit > HM_SIZE_MAX)
-			return hm_fail(err, HM_EXIT_INPUT, ERANGE, "memory limit %lld is too big",
-				       sp->limit);
-		*bytes = (uint64_t)sp->limit;
+		if (has_limit && *bytes > limit && !(cfg && cfg->above_limit))
+			return hm_fail(
+				err, HM_EXIT_INPUT, ERANGE,
+				"io.hotmem.size %llu bytes is above the container's memory limit %llu (hotmem.conf: above_limit = no)",
+				(unsigned long long)*bytes, (unsigned long long)limit);
+		capped = has_limit && *bytes <= limit;
+	} else if (has_limit) {
+		*bytes = limit;
 		*source = "memory.limit";
+		capped = true;
 	} else if (cfg && cfg->default_size) {
 		*bytes = cfg->default_size;
 		*source = "default_size";
 	}
-	if (*bytes && cfg && cfg->max_size && *bytes > cfg->max_size)
-		return hm_fail(err, HM_EXIT_INPUT, ERANGE,
-			       "size %llu bytes (%s) is above max_size %llu",
-			       (unsigned long long)*bytes, *source,
-			       (unsigned long long)cfg->max_size);
+	if (*bytes && !capped && cfg && cfg->max_size && *bytes > cfg->max_size)
+		return hm_fail(
+			err, HM_EXIT_INPUT, ERANGE,
+			"size %llu bytes (%s) is above max_size %llu, the cap for a container without a memory limit (hotmem.conf)",
+			(unsigned long long)*bytes, *source, (unsigned long long)cfg->max_size);
 	return 0;
 }

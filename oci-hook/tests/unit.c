@@ -374,9 +374,11 @@ static void t_spec(void)
 
 	hm_config_defaults(&cfg);
 	CHECK(hm_spec_parse(&sp, j1, strlen(j1), &err) == 0);
+	CHECK(hm_config_parse(&cfg, "above_limit = yes\n", &err) == 0);
 	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (256u << 20) &&
 	      !strcmp(src, "annotation"));
 	hm_spec_free(&sp);
+	hm_config_defaults(&cfg);
 	CHECK(hm_spec_parse(&sp, j2, strlen(j2), &err) == 0);
 	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (128u << 20) &&
 	      !strcmp(src, "memory.limit"));
@@ -401,6 +403,54 @@ static void t_spec(void)
 	CHECK(hm_spec_load(&sp, "/nonexistent-bundle", &err) < 0 && err.errnum == ENOENT &&
 	      strstr(err.msg, "no config.json"));
 	CHECK(hm_spec_load(&sp, "relative", &err) < 0 && err.code == HM_EXIT_INPUT);
+}
+
+/* Safe defaults: the annotation may not exceed the container's memory
+ * limit; without a limit, max_size (2Gi unless configured) caps it; the
+ * operator can lift both. */
+static void t_size_caps(void)
+{
+	const char *over = "{\"annotations\":{\"io.hotmem.size\":\"256Mi\"},"
+			   "\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *under = "{\"annotations\":{\"io.hotmem.size\":\"64Mi\"},"
+			    "\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *huge = "{\"annotations\":{\"io.hotmem.size\":\"512Gi\"}}";
+	const char *two = "{\"annotations\":{\"io.hotmem.size\":\"2Gi\"}}";
+	const char *biglimit = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":8589934592}}}}";
+	struct hm_config cfg;
+	struct hm_spec sp;
+	struct hm_error err;
+	const char *src;
+	uint64_t b;
+
+	hm_config_defaults(&cfg);
+	CHECK(hm_spec_parse(&sp, over, strlen(over), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) < 0 && err.code == HM_EXIT_INPUT &&
+	      strstr(err.msg, "above the container's memory limit"));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, under, strlen(under), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (64u << 20));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, huge, strlen(huge), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) < 0 && err.code == HM_EXIT_INPUT &&
+	      strstr(err.msg, "above max_size"));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, two, strlen(two), &err) == 0); /* exactly the default cap */
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (UINT64_C(2) << 30));
+	hm_spec_free(&sp);
+	/* a memory limit caps itself: the cap without a limit does not apply */
+	CHECK(hm_spec_parse(&sp, biglimit, strlen(biglimit), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (UINT64_C(8) << 30));
+	hm_spec_free(&sp);
+	/* the operator raises both */
+	CHECK(hm_config_parse(&cfg, "above_limit = yes\nmax_size = 1Ti\n", &err) == 0);
+	CHECK(hm_spec_parse(&sp, over, strlen(over), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (256u << 20));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, huge, strlen(huge), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (UINT64_C(512) << 30));
+	hm_spec_free(&sp);
+	hm_config_free(&cfg);
 }
 
 /* --- hotmem.conf ------------------------------------------------------------ */
@@ -1052,6 +1102,7 @@ int main(void)
 	run_case("state-json", t_state);
 	run_case("config-json-and-size-rule", t_spec);
 	run_case("json-hostile-input", t_json_hostile);
+	run_case("size-caps", t_size_caps);
 	run_case("hotmem-conf", t_config);
 	run_case("ledger", t_ledger);
 	run_case("claim-release-fake-tree", t_claim);
