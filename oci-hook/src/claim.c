@@ -2,7 +2,10 @@
 /*
  * The create stage: claim offline hot-plugged blocks for a container and
  * bind them to its cgroup.  The caller holds the ledger lock, so hooks of
- * containers created at the same moment never pick the same block.
+ * containers created at the same moment never pick the same block.  The
+ * one wait that may be long, for the provider to plug memory, is done
+ * without the lock (this hook holds no block then, so there is nothing to
+ * record), and the blocks are picked again under the lock afterwards.
  *
  * Order, each step recorded before it is done (gc finishes or undoes it):
  *   1. record "claiming" with the chosen blocks
@@ -116,6 +119,22 @@ static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_
 	return ret;
 }
 
+/* How many blocks are free by the kernel's word (the ledger unread: this
+ * runs without the lock, as a hint that the provider's blocks arrived). */
+static int count_free(struct hm_ctx *c, size_t *nfree, struct hm_error *err)
+{
+	struct hm_block *blocks = NULL;
+	size_t n = 0;
+
+	if (hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
+		return -1;
+	*nfree = 0;
+	for (size_t i = 0; i < n; i++)
+		*nfree += block_free(c, &blocks[i]);
+	hm_blocks_free(blocks, n);
+	return 0;
+}
+
 static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
 			   uint64_t bytes, struct hm_error *err)
 {
@@ -126,17 +145,27 @@ static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, s
 	if (r->nblocks == want || !hm_provider_available())
 		return 0;
 	hm_log("%zu of %zu blocks available: asking the provider to grow", *avail, want);
+	hm_ledger_unlock(&c->ledger);
+	hm_debug_point("claim-unlocked");
 	if (hm_provider_run("grow", bytes, r->id, err) < 0)
 		return -1;
 	deadline = hm_now_ns() + (uint64_t)c->cfg.provider_timeout_ms * 1000000u;
-	while (hm_now_ns() < deadline) {
-		if (pick_blocks(c, r, want, avail, err) < 0)
+	for (;;) {
+		bool last = hm_now_ns() >= deadline;
+		size_t nfree = 0;
+
+		if (count_free(c, &nfree, err) < 0)
 			return -1;
-		if (r->nblocks == want)
-			return 0;
+		if (nfree >= want || last) {
+			if (hm_ledger_lock(&c->ledger, c->cfg.lock_timeout_ms, err) < 0 ||
+			    pick_blocks(c, r, want, avail, err) < 0)
+				return -1;
+			if (r->nblocks == want || last)
+				return 0;
+			hm_ledger_unlock(&c->ledger); /* another hook took them first */
+		}
 		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
 	}
-	return 0;
 }
 
 static int write_cgroup_file(struct hm_ctx *c, const char *cgroup, const char *file,

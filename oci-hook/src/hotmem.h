@@ -213,6 +213,9 @@ struct hm_ledger {
 int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
 		   struct hm_error *err);
 void hm_ledger_close(struct hm_ledger *l);
+/* Take the lock again after hm_ledger_unlock (open takes it). */
+int hm_ledger_lock(struct hm_ledger *l, unsigned lock_timeout_ms, struct hm_error *err);
+void hm_ledger_unlock(struct hm_ledger *l);
 /* 0: found, 1: no record, -1: error (HM_EXIT_LEDGER for a corrupt one) */
 int hm_ledger_get(struct hm_ledger *l, const char *id, struct hm_record *r, struct hm_error *err);
 int hm_ledger_put(struct hm_ledger *l, const struct hm_record *r, struct hm_error *err);

@@ -66,7 +66,6 @@ static int mkdir_p(const char *dir, struct hm_error *err)
 int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
 		   struct hm_error *err)
 {
-	uint64_t deadline = hm_now_ns() + (uint64_t)lock_timeout_ms * 1000000u;
 	struct stat st;
 
 	l->dirfd = l->lockfd = -1;
@@ -89,25 +88,36 @@ int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_m
 		hm_fail(err, HM_EXIT_LEDGER, errno, "opening %s/lock", dir);
 		goto fail;
 	}
-	while (flock(l->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		struct timespec ts = { 0, 5 * 1000000 };
-
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			hm_fail(err, HM_EXIT_LEDGER, errno, "locking %s/lock", dir);
-			goto fail;
-		}
-		if (hm_now_ns() > deadline) {
-			hm_fail(err, HM_EXIT_LEDGER, EWOULDBLOCK,
-				"ledger %s/lock held by another hook for %u ms", dir,
-				lock_timeout_ms);
-			goto fail;
-		}
-		nanosleep(&ts, NULL);
-	}
+	if (hm_ledger_lock(l, lock_timeout_ms, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	hm_ledger_close(l);
 	return -1;
+}
+
+int hm_ledger_lock(struct hm_ledger *l, unsigned lock_timeout_ms, struct hm_error *err)
+{
+	uint64_t deadline = hm_now_ns() + (uint64_t)lock_timeout_ms * 1000000u;
+
+	while (flock(l->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = { 0, 5 * 1000000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return hm_fail(err, HM_EXIT_LEDGER, errno, "locking %s/lock", l->dir);
+		if (hm_now_ns() > deadline)
+			return hm_fail(err, HM_EXIT_LEDGER, EWOULDBLOCK,
+				       "ledger %s/lock held by another hook for %u ms", l->dir,
+				       lock_timeout_ms);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+void hm_ledger_unlock(struct hm_ledger *l)
+{
+	if (l->lockfd >= 0)
+		flock(l->lockfd, LOCK_UN);
 }
 
 void hm_ledger_close(struct hm_ledger *l)

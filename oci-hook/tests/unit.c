@@ -903,6 +903,49 @@ static void t_poststop_provider(void)
 	CHECK(!strcmp(buf, "-72"));
 }
 
+/* While the provider grows memory, the ledger lock is free: another hook
+ * (here a child that waits at most 300 ms for it) gets it at once. */
+static void t_provider_unlocked(void)
+{
+	struct hm_state st = { .id = "grow", .pid = 4270 };
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[512], dir[512];
+	int status = -1;
+	pid_t pid;
+
+	put_file("grow.sh",
+		 "#!/bin/sh\nsleep 1\nd=%s/" MEM "/memory80\nmkdir -p $d\n"
+		 "echo unbound > $d/hotplug_owner\necho offline > $d/state\n",
+		 tmp);
+	snprintf(buf, sizeof(buf), "%s/grow.sh", tmp);
+	chmod(buf, 0755);
+	put_file("proc/4270/cgroup", "0::/grow\n");
+	put_file("cg/grow/memory.hotplug", "");
+	put_file("cg/grow/cgroup.events", "populated 1\n");
+	ctx_init(&c);
+	c.cfg.block_min = c.cfg.block_max = 80;
+	c.cfg.provider = strdup(buf);
+	c.cfg.provider_timeout_ms = 5000;
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	snprintf(dir, sizeof(dir), "%s/run", tmp);
+	pid = fork();
+	if (pid == 0) {
+		struct hm_ledger l;
+
+		usleep(400 * 1000);
+		_exit(hm_ledger_open(&l, dir, 300, &err) == 0 ? 0 : 1);
+	}
+	CHECK(hm_claim(&c, &st, 1, &err) == 0);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	get_file("cg/grow/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+80"));
+	hm_provider_spawner_stop();
+	hm_ledger_del(&c.ledger, "grow", &err);
+	ctx_free(&c);
+}
+
 /* The poststop's pass sweeps orphans only when a record was moved aside
  * (the one way a bound block ends up with no record): in the same pass
  * that moves it, and in every pass while it lies in the ledger. */
@@ -1111,6 +1154,7 @@ int main(void)
 	run_case("gc-keeps-live-containers", t_gc_alive);
 	run_case("long-cgroup-path", t_long_cgroup);
 	run_case("poststop-provider", t_poststop_provider);
+	run_case("provider-wait-unlocked", t_provider_unlocked);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);
