@@ -8,6 +8,26 @@
 
 #include "hotmem.h"
 
+int hm_cgroup_of_self(const struct hm_paths *p, char **rel, struct hm_error *err)
+{
+	cleanup_free char *path = hm_strdup_printf("%s/self/cgroup", p->proc);
+	cleanup_free char *text = NULL;
+	char *line, *save = NULL;
+
+	*rel = NULL;
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_read_file(path, 64 * 1024, &text, NULL, err) < 0)
+		return hm_wrap(err, "the hook's own cgroup");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "0::/", 4) != 0)
+			continue;
+		*rel = strdup(line + 3);
+		return *rel ? 0 : hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	}
+	return hm_fail(err, HM_EXIT_KERNEL, ENOENT, "%s has no cgroup v2 (0::/) entry", path);
+}
+
 int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct hm_error *err)
 {
 	cleanup_free char *path = NULL;

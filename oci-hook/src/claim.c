@@ -229,6 +229,8 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (hm_cgroup_of_pid(&c->paths, st->pid, &cgroup, err) < 0)
 		return -1;
+	if (hm_cgroup_check_owner(&c->paths, cgroup, st->cgroups_path, err) < 0)
+		return -1;
 	if (hm_paths_cgroup_root_cached(&c->paths, c->ledger.dirfd, err) < 0)
 		return -1;
 	if (kernel_check(c, cgroup, err) < 0)

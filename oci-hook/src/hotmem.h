@@ -130,6 +130,7 @@ struct hm_state {
 	char *status;
 	char *bundle;
 	char *size_annotation; /* io.hotmem.size from the state's annotations */
+	char *cgroups_path;    /* config.json's linux.cgroupsPath (the create sets it) */
 	long long pid;	       /* -1 when absent */
 };
 int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_error *err);
@@ -142,6 +143,7 @@ struct hm_spec {
 	char *size_annotation; /* annotations["io.hotmem.size"] */
 	long long limit;       /* linux.resources.memory.limit, 0 if absent */
 	bool has_limit;
+	char *cgroups_path; /* linux.cgroupsPath or NULL */
 };
 int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_error *err);
 int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err);
@@ -161,6 +163,14 @@ int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct
  * has removed the cgroup already) does not parse mountinfo at all. */
 int hm_cgroup_file(struct hm_paths *p, const char *rel, const char *file, char **path,
 		   struct hm_error *err);
+/* The hook's own cgroup (the runtime's: the hook is its child). */
+int hm_cgroup_of_self(const struct hm_paths *p, char **rel, struct hm_error *err);
+/* The container's cgroup rel must be its own: not the runtime's (the
+ * hook's, or above it: cgroups disabled put the pid there) and, when
+ * config.json names linux.cgroupsPath (cgroups_path, or NULL), that one or
+ * below it, as crun resolves it (owner.c). */
+int hm_cgroup_check_owner(const struct hm_paths *p, const char *rel, const char *cgroups_path,
+			  struct hm_error *err);
 /* rel is base or lies below it ("/a/b" is within "/a", "/ab" is not). */
 bool hm_cgroup_within(const char *rel, const char *base);
 /* 1: the cgroup (or a descendant) has a process (cgroup.events "populated

@@ -100,7 +100,7 @@ static int enter_act_phase(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	return open_ledger(c, err);
 }
 
-static int do_create(struct hm_ctx *c, const struct hm_state *st, struct hm_error *err)
+static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err)
 {
 	struct hm_spec sp;
 	const char *source;
@@ -110,6 +110,8 @@ static int do_create(struct hm_ctx *c, const struct hm_state *st, struct hm_erro
 	if (hm_spec_load(&sp, st->bundle, err) < 0)
 		return -1;
 	ret = hm_size_resolve(&sp, st, &c->cfg, &bytes, &source, err);
+	st->cgroups_path = sp.cgroups_path; /* the claim checks the cgroup against it */
+	sp.cgroups_path = NULL;
 	hm_spec_free(&sp);
 	hm_trace("spec");
 	if (ret < 0)

@@ -20,6 +20,7 @@ int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_er
 {
 	const char *ann[] = { "annotations", "io.hotmem.size", NULL };
 	const char *lim[] = { "linux", "resources", "memory", "limit", NULL };
+	const char *cgp[] = { "linux", "cgroupsPath", NULL };
 	cleanup_yajl yajl_val root = NULL;
 	yajl_val v;
 
@@ -47,6 +48,19 @@ int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_er
 		}
 		sp->limit = YAJL_GET_INTEGER(v);
 		sp->has_limit = true;
+	}
+	v = yajl_tree_get(root, cgp, yajl_t_any);
+	if (v && !YAJL_IS_NULL(v)) {
+		if (!YAJL_IS_STRING(v)) {
+			hm_spec_free(sp);
+			return hm_fail(err, HM_EXIT_INPUT, EINVAL,
+				       "linux.cgroupsPath is not a string");
+		}
+		sp->cgroups_path = strdup(v->u.string);
+		if (!sp->cgroups_path) {
+			hm_spec_free(sp);
+			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+		}
 	}
 	return 0;
 }
@@ -91,6 +105,7 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 void hm_spec_free(struct hm_spec *sp)
 {
 	free(sp->size_annotation);
+	free(sp->cgroups_path);
 	memset(sp, 0, sizeof(*sp));
 }
 

@@ -116,6 +116,7 @@ void hm_state_free(struct hm_state *st)
 	free(st->status);
 	free(st->bundle);
 	free(st->size_annotation);
+	free(st->cgroups_path);
 	memset(st, 0, sizeof(*st));
 	st->pid = -1;
 }

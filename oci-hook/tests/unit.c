@@ -574,6 +574,7 @@ static void ctx_init(struct hm_ctx *c)
 	c->paths.proc = hm_strdup_printf("%s/proc", tmp);
 	c->paths.cgroup = hm_strdup_printf("%s/cg", tmp);
 	snprintf(dir, sizeof(dir), "%s/run", tmp);
+	put_file("proc/self/cgroup", "0::/\n"); /* the runtime's cgroup: the root */
 	if (hm_ledger_open(&c->ledger, dir, 100, &err) < 0) {
 		fprintf(stderr, "ledger: %s\n", err.msg);
 		exit(2);
@@ -946,6 +947,59 @@ static void t_provider_unlocked(void)
 	ctx_free(&c);
 }
 
+/* Blocks only go to the container's own cgroup: never to the runtime's
+ * (cgroups disabled leave the pid there), and within linux.cgroupsPath. */
+static bool owner_ok(const char *cg, const char *cgroups_path, const char *want_msg)
+{
+	struct hm_paths p = { 0 };
+	struct hm_error err;
+	bool ok;
+
+	p.proc = hm_strdup_printf("%s/ownproc", tmp);
+	ok = hm_cgroup_check_owner(&p, cg, cgroups_path, &err) == 0;
+	if (want_msg)
+		ok = !ok && err.code == HM_EXIT_PROCESS && strstr(err.msg, want_msg);
+	hm_paths_free(&p);
+	return ok;
+}
+
+static void t_cgroup_owner(void)
+{
+	struct hm_state st = { .id = "nocg", .pid = 4290 };
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[64];
+
+	put_file("ownproc/self/cgroup", "0::/system.slice/containerd.service\n");
+	CHECK(owner_ok("/system.slice/containerd.service", NULL, "runtime's own"));
+	CHECK(owner_ok("/system.slice", NULL, "runtime's own"));
+	CHECK(owner_ok("/kubepods/pod1/ctr", NULL, NULL));
+	CHECK(owner_ok("/kubepods/pod1/ctr", "/kubepods/pod1/ctr", NULL));
+	CHECK(owner_ok("/kubepods/pod1/ctr/init.scope", "/kubepods/pod1/ctr", NULL));
+	CHECK(owner_ok("/kubepods/pod1/ctr2", "/kubepods/pod1/ctr", "not its linux.cgroupsPath"));
+	CHECK(owner_ok("/kubepods.slice/cri-containerd-abc.scope",
+		       "kubepods.slice:cri-containerd:abc", NULL));
+	CHECK(owner_ok("/kubepods.slice/cri-containerd-abc.scope/init",
+		       "kubepods.slice:cri-containerd:abc", NULL));
+	CHECK(owner_ok("/machine.slice/abc.scope", "machine.slice::abc", NULL));
+	CHECK(owner_ok("/kubepods.slice/cri-containerd-abcd.scope",
+		       "kubepods.slice:cri-containerd:abc", "not its systemd unit"));
+	CHECK(owner_ok("/system.slice/containerd.service", "/system.slice/containerd.service",
+		       "runtime's own"));
+
+	/* the claim refuses such a cgroup and binds nothing */
+	put_file("proc/4290/cgroup", "0::/rt\n");
+	put_file("cg/rt/memory.hotplug", "");
+	ctx_init(&c);
+	put_file("proc/self/cgroup", "0::/rt\n");
+	CHECK(hm_claim(&c, &st, 1, &err) < 0 && err.code == HM_EXIT_PROCESS &&
+	      strstr(err.msg, "runtime's own"));
+	get_file("cg/rt/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	put_file("proc/self/cgroup", "0::/\n");
+	ctx_free(&c);
+}
+
 /* The poststop's pass sweeps orphans only when a record was moved aside
  * (the one way a bound block ends up with no record): in the same pass
  * that moves it, and in every pass while it lies in the ledger. */
@@ -1155,6 +1209,7 @@ int main(void)
 	run_case("long-cgroup-path", t_long_cgroup);
 	run_case("poststop-provider", t_poststop_provider);
 	run_case("provider-wait-unlocked", t_provider_unlocked);
+	run_case("cgroup-belongs-to-container", t_cgroup_owner);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);
