@@ -223,6 +223,9 @@ struct hm_ledger {
 int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
 		   struct hm_error *err);
 void hm_ledger_close(struct hm_ledger *l);
+/* Read-only (status): shared lock, creates nothing; 1: no ledger yet. */
+int hm_ledger_open_ro(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
+		      struct hm_error *err);
 /* Take the lock again after hm_ledger_unlock (open takes it). */
 int hm_ledger_lock(struct hm_ledger *l, unsigned lock_timeout_ms, struct hm_error *err);
 void hm_ledger_unlock(struct hm_ledger *l);

@@ -44,6 +44,8 @@ const char *hm_rec_state_name(enum hm_rec_state s)
 	return "?";
 }
 
+static int lock_wait(struct hm_ledger *l, int how, unsigned lock_timeout_ms, struct hm_error *err);
+
 static int mkdir_p(const char *dir, struct hm_error *err)
 {
 	cleanup_free char *d = strdup(dir);
@@ -96,11 +98,46 @@ fail:
 	return -1;
 }
 
+/*
+ * For read-only commands (status): the shared lock, and nothing created.
+ * 1 when there is no ledger (no directory or no lock file yet): no hook
+ * has recorded anything, and l is left closed.
+ */
+int hm_ledger_open_ro(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
+		      struct hm_error *err)
+{
+	l->dirfd = l->lockfd = -1;
+	l->dir = strdup(dir);
+	if (!l->dir)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->dirfd >= 0)
+		l->lockfd = openat(l->dirfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (l->dirfd < 0 || l->lockfd < 0) {
+		int e = errno;
+
+		hm_ledger_close(l);
+		if (e == ENOENT)
+			return 1;
+		return hm_fail(err, HM_EXIT_LEDGER, e, "opening ledger %s", dir);
+	}
+	if (lock_wait(l, LOCK_SH, lock_timeout_ms, err) < 0) {
+		hm_ledger_close(l);
+		return -1;
+	}
+	return 0;
+}
+
 int hm_ledger_lock(struct hm_ledger *l, unsigned lock_timeout_ms, struct hm_error *err)
+{
+	return lock_wait(l, LOCK_EX, lock_timeout_ms, err);
+}
+
+static int lock_wait(struct hm_ledger *l, int how, unsigned lock_timeout_ms, struct hm_error *err)
 {
 	uint64_t deadline = hm_now_ns() + (uint64_t)lock_timeout_ms * 1000000u;
 
-	while (flock(l->lockfd, LOCK_EX | LOCK_NB) < 0) {
+	while (flock(l->lockfd, how | LOCK_NB) < 0) {
 		struct timespec ts = { 0, 5 * 1000000 };
 
 		if (errno != EWOULDBLOCK && errno != EINTR)

@@ -79,12 +79,20 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	return 0;
 }
 
-static int open_ledger(struct hm_ctx *c, struct hm_error *err)
+static int open_ledger(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 {
 	const char *dir = c->paths.ledger     ? c->paths.ledger
 			  : c->cfg.ledger_dir ? c->cfg.ledger_dir
 					      : "/run/hotmem";
+	int ret;
 
+	if (cmd == CMD_STATUS) {
+		ret = hm_ledger_open_ro(&c->ledger, dir, c->cfg.lock_timeout_ms, err);
+		if (ret < 0)
+			return -1;
+		c->ledger_open = ret == 0;
+		return 0;
+	}
 	if (hm_ledger_open(&c->ledger, dir, c->cfg.lock_timeout_ms, err) < 0)
 		return -1;
 	c->ledger_open = true;
@@ -97,7 +105,7 @@ static int enter_act_phase(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 		return -1;
 	if (getenv("HOTMEM_DEBUG_SELFCHECK"))
 		hm_selfcheck();
-	return open_ledger(c, err);
+	return open_ledger(c, cmd, err);
 }
 
 static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err)

@@ -175,7 +175,7 @@ int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err)
 					   : -1;
 		nrows++;
 	}
-	if (owners_from_ledger(c, rows, nrows, err) < 0)
+	if (c->ledger_open && owners_from_ledger(c, rows, nrows, err) < 0)
 		goto out;
 	ret = 0;
 	if (json)

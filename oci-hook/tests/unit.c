@@ -548,6 +548,27 @@ static void t_ledger(void)
 	hm_ledger_close(&l2);
 }
 
+/* status reads: a shared lock (two at once, none while a hook writes) and
+ * no ledger directory or lock file created. */
+static void t_ledger_ro(void)
+{
+	struct hm_ledger a, b, w;
+	struct hm_error err;
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/ro-ledger", tmp);
+	CHECK(hm_ledger_open_ro(&a, dir, 50, &err) == 1);
+	CHECK(access(dir, F_OK) < 0 && errno == ENOENT);
+	CHECK(hm_ledger_open(&w, dir, 50, &err) == 0);
+	CHECK(hm_ledger_open_ro(&a, dir, 50, &err) < 0 && err.code == HM_EXIT_LEDGER);
+	hm_ledger_close(&w);
+	CHECK(hm_ledger_open_ro(&a, dir, 50, &err) == 0);
+	CHECK(hm_ledger_open_ro(&b, dir, 50, &err) == 0);
+	CHECK(hm_ledger_open(&w, dir, 50, &err) < 0); /* a writer waits for readers */
+	hm_ledger_close(&a);
+	hm_ledger_close(&b);
+}
+
 /* --- claim / release / gc on a fake tree -------------------------------------- */
 
 #define MEM "sys/devices/system/memory"
@@ -1202,6 +1223,7 @@ int main(void)
 	run_case("size-caps", t_size_caps);
 	run_case("hotmem-conf", t_config);
 	run_case("ledger", t_ledger);
+	run_case("ledger-read-only", t_ledger_ro);
 	run_case("claim-release-fake-tree", t_claim);
 	run_case("gc-fake-tree", t_gc);
 	run_case("gc-poststop-sweep", t_gc_hook);
