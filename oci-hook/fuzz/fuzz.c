@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer target over everything hotmem-hook parses from outside: the
- * state JSON, config.json, sizes, hotmem.conf and ledger records.  The
- * first byte picks the parser, the rest is its input.  `make fuzz` runs it
+ * state JSON, config.json, sizes, hotmem.conf and ledger records, and the
+ * escaping of log lines (whose output must be printable ASCII, one line).
+ * The first byte picks the parser, the rest is its input.  `make fuzz` runs it
  * for FUZZ_TIME seconds from fuzz/corpus/ (seeds named by parser).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: {
 		struct hm_state st;
 
@@ -66,6 +68,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (hm_record_parse(&r, text, strlen(text), &err) == 0)
 			hm_record_format(&r, buf, sizeof(buf));
+		break;
+	}
+	case 5: {
+		char out[1024];
+		size_t n = hm_escape(text, out, sizeof(out));
+
+		if (n != strlen(out) || n >= sizeof(out))
+			abort();
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] == 0x7f)
+				abort();
 		break;
 	}
 	}

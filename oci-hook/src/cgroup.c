@@ -4,8 +4,29 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hotmem.h"
+
+int hm_cgroup_of_self(const struct hm_paths *p, char **rel, struct hm_error *err)
+{
+	cleanup_free char *path = hm_strdup_printf("%s/self/cgroup", p->proc);
+	cleanup_free char *text = NULL;
+	char *line, *save = NULL;
+
+	*rel = NULL;
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_read_file(path, 64 * 1024, &text, NULL, err) < 0)
+		return hm_wrap(err, "the hook's own cgroup");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "0::/", 4) != 0)
+			continue;
+		*rel = strdup(line + 3);
+		return *rel ? 0 : hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	}
+	return hm_fail(err, HM_EXIT_KERNEL, ENOENT, "%s has no cgroup v2 (0::/) entry", path);
+}
 
 int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct hm_error *err)
 {
@@ -70,4 +91,40 @@ int hm_cgroup_file(struct hm_paths *p, const char *rel, const char *file, char *
 	if (!*path)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	return 0;
+}
+
+bool hm_cgroup_within(const char *rel, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (strncmp(rel, base, n) != 0)
+		return false;
+	return rel[n] == '\0' || rel[n] == '/' || (n == 1 && base[0] == '/');
+}
+
+int hm_cgroup_populated(struct hm_paths *p, const char *rel, struct hm_error *err)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_free char *events = NULL;
+	cleanup_free char *text = NULL;
+	struct stat st;
+	char *line, *save = NULL;
+
+	if (hm_cgroup_file(p, rel, "", &dir, err) < 0 ||
+	    hm_cgroup_file(p, rel, "cgroup.events", &events, err) < 0)
+		return -1;
+	if (stat(dir, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0; /* removed: nothing can live in it or below it */
+		return hm_fail(err, HM_EXIT_INTERNAL, errno, "checking cgroup %s", rel);
+	}
+	if (hm_read_file(events, 4096, &text, NULL, err) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strcmp(line, "populated 1") == 0)
+			return 1;
+		if (strcmp(line, "populated 0") == 0)
+			return 0;
+	}
+	return hm_fail(err, HM_EXIT_KERNEL, EPROTO, "%s has no 'populated' line", events);
 }

@@ -2,7 +2,10 @@
 /*
  * The create stage: claim offline hot-plugged blocks for a container and
  * bind them to its cgroup.  The caller holds the ledger lock, so hooks of
- * containers created at the same moment never pick the same block.
+ * containers created at the same moment never pick the same block.  The
+ * one wait that may be long, for the provider to plug memory, is done
+ * without the lock (this hook holds no block then, so there is nothing to
+ * record), and the blocks are picked again under the lock afterwards.
  *
  * Order, each step recorded before it is done (gc finishes or undoes it):
  *   1. record "claiming" with the chosen blocks
@@ -76,9 +79,10 @@ static int ledger_blocks(struct hm_ctx *c, bool **named, size_t n, struct hm_err
 static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
 		       struct hm_error *err)
 {
-	cleanup_free struct hm_block *blocks = NULL;
+	struct hm_block *blocks = NULL;
 	cleanup_free bool *named = NULL;
-	size_t n;
+	size_t n = 0;
+	int ret = 0;
 
 	if (c->gc_view) {
 		/* taken over: freed with these, not with the view */
@@ -90,23 +94,44 @@ static int pick_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_
 	} else {
 		if (hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
 			return -1;
-		if (ledger_blocks(c, &named, n ? (size_t)blocks[n - 1].id + 1 : 0, err) < 0)
+		if (ledger_blocks(c, &named, n ? (size_t)blocks[n - 1].id + 1 : 0, err) < 0) {
+			hm_blocks_free(blocks, n);
 			return -1;
+		}
 	}
 	*avail = 0;
 	r->nblocks = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!blocks[i].has_owner_file)
-			return hm_fail(
+		if (!blocks[i].has_owner_file) {
+			ret = hm_fail(
 				err, HM_EXIT_KERNEL, ENOTSUP,
 				"this kernel has no memory.hotplug (no %s/devices/system/memory/memory%ld/hotplug_owner)",
 				c->paths.sysfs, blocks[i].id);
+			break;
+		}
 		if (!block_free(c, &blocks[i]) || named[blocks[i].id])
 			continue;
 		(*avail)++;
 		if (r->nblocks < want)
 			r->blocks[r->nblocks++] = blocks[i].id;
 	}
+	hm_blocks_free(blocks, n);
+	return ret;
+}
+
+/* How many blocks are free by the kernel's word (the ledger unread: this
+ * runs without the lock, as a hint that the provider's blocks arrived). */
+static int count_free(struct hm_ctx *c, size_t *nfree, struct hm_error *err)
+{
+	struct hm_block *blocks = NULL;
+	size_t n = 0;
+
+	if (hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
+		return -1;
+	*nfree = 0;
+	for (size_t i = 0; i < n; i++)
+		*nfree += block_free(c, &blocks[i]);
+	hm_blocks_free(blocks, n);
 	return 0;
 }
 
@@ -120,17 +145,27 @@ static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, s
 	if (r->nblocks == want || !hm_provider_available())
 		return 0;
 	hm_log("%zu of %zu blocks available: asking the provider to grow", *avail, want);
+	hm_ledger_unlock(&c->ledger);
+	hm_debug_point("claim-unlocked");
 	if (hm_provider_run("grow", bytes, r->id, err) < 0)
 		return -1;
 	deadline = hm_now_ns() + (uint64_t)c->cfg.provider_timeout_ms * 1000000u;
-	while (hm_now_ns() < deadline) {
-		if (pick_blocks(c, r, want, avail, err) < 0)
+	for (;;) {
+		bool last = hm_now_ns() >= deadline;
+		size_t nfree = 0;
+
+		if (count_free(c, &nfree, err) < 0)
 			return -1;
-		if (r->nblocks == want)
-			return 0;
+		if (nfree >= want || last) {
+			if (hm_ledger_lock(&c->ledger, c->cfg.lock_timeout_ms, err) < 0 ||
+			    pick_blocks(c, r, want, avail, err) < 0)
+				return -1;
+			if (r->nblocks == want || last)
+				return 0;
+			hm_ledger_unlock(&c->ledger); /* another hook took them first */
+		}
 		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
 	}
-	return 0;
 }
 
 static int write_cgroup_file(struct hm_ctx *c, const char *cgroup, const char *file,
@@ -193,6 +228,8 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	if (!r)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (hm_cgroup_of_pid(&c->paths, st->pid, &cgroup, err) < 0)
+		return -1;
+	if (hm_cgroup_check_owner(&c->paths, cgroup, st->cgroups_path, err) < 0)
 		return -1;
 	if (hm_paths_cgroup_root_cached(&c->paths, c->ledger.dirfd, err) < 0)
 		return -1;

@@ -14,11 +14,13 @@
 void hm_config_defaults(struct hm_config *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->max_size = HM_DEFAULT_MAX_SIZE;
 	c->provider_timeout_ms = 10000;
 	c->log = HM_LOG_STDERR | HM_LOG_SYSLOG;
 	c->missing_kernel = HM_MISSING_ERROR;
 	c->release_timeout_ms = 5000;
 	c->lock_timeout_ms = 10000;
+	c->hook_timeout_ms = 30000;
 	c->block_min = -1;
 	c->block_max = -1;
 }
@@ -102,6 +104,13 @@ static int set_key(struct hm_config *c, const char *k, const char *v, int line,
 		}
 		if (hm_parse_size(v, &c->max_size, err) < 0)
 			return BAD();
+	} else if (strcmp(k, "above_limit") == 0) {
+		if (strcmp(v, "yes") == 0)
+			c->above_limit = true;
+		else if (strcmp(v, "no") == 0)
+			c->above_limit = false;
+		else
+			return BAD();
 	} else if (strcmp(k, "policy") == 0) {
 		if (strcmp(v, "strict") && strcmp(v, "fallback") && strcmp(v, "kernel"))
 			return BAD();
@@ -125,6 +134,9 @@ static int set_key(struct hm_config *c, const char *k, const char *v, int line,
 			return BAD();
 	} else if (strcmp(k, "lock_timeout") == 0) {
 		if (parse_seconds(v, &c->lock_timeout_ms) < 0)
+			return BAD();
+	} else if (strcmp(k, "hook_timeout") == 0) {
+		if (parse_seconds(v, &c->hook_timeout_ms) < 0 || c->hook_timeout_ms < 1000)
 			return BAD();
 	} else if (strcmp(k, "ledger_dir") == 0) {
 		if (v[0] != '/' || strlen(v) > 512)
@@ -194,6 +206,17 @@ int hm_config_parse(struct hm_config *c, const char *text, struct hm_error *err)
 		if (set_key(c, k, v, line, err) < 0)
 			return -1;
 	}
+	/* A hook waits at most for the lock, then the provider (create: grow;
+	 * poststop: shrink), then a release (poststop; a failed create's
+	 * undo): it must finish before the runtime kills it. */
+	if ((uint64_t)c->lock_timeout_ms + c->provider_timeout_ms + c->release_timeout_ms >=
+	    c->hook_timeout_ms)
+		return hm_fail(
+			err, HM_EXIT_CONFIG, EINVAL,
+			"lock_timeout + provider_timeout + release_timeout (%.1f s) must stay below hook_timeout (%.1f s, the runtime's timeout for the hook)",
+			(c->lock_timeout_ms + c->provider_timeout_ms + c->release_timeout_ms) /
+				1000.0,
+			c->hook_timeout_ms / 1000.0);
 	return 0;
 }
 

@@ -28,17 +28,43 @@
 
 #include "hotmem.h"
 
-/* The container is alive when its pid still runs in the recorded cgroup. */
+/*
+ * A container is alive unless proven gone: its init pid runs in the
+ * recorded cgroup or below it (systemd's init.scope, docker-in-docker's
+ * init and any nesting move it into a child), or the recorded cgroup still
+ * exists and has a process in it or below it.  Whatever cannot be read
+ * counts as alive: releasing a live container's blocks is the one mistake
+ * gc must not make, and a dead one's blocks wait for a later pass.
+ */
 static bool container_alive(struct hm_ctx *c, const struct hm_record *r)
 {
 	cleanup_free char *rel = NULL;
-	struct hm_error ignored;
+	struct hm_error e2;
 
-	if (r->pid <= 0)
+	if (r->pid > 0) {
+		if (hm_cgroup_of_pid(&c->paths, r->pid, &rel, &e2) == 0) {
+			if (hm_cgroup_within(rel, r->cgroup))
+				return true;
+		} else if (e2.errnum != ESRCH && e2.errnum != ENOENT && e2.errnum != EPERM) {
+			/* ESRCH: not running; ENOENT: its cgroup was removed;
+			 * EPERM: the pid (reused) is in the root cgroup */
+			hm_log("gc: container %s: %s; kept", r->id, e2.msg);
+			return true;
+		}
+	}
+	if (hm_paths_cgroup_root_cached(&c->paths, c->ledger.dirfd, &e2) < 0) {
+		hm_log("gc: container %s: %s; kept", r->id, e2.msg);
+		return true;
+	}
+	switch (hm_cgroup_populated(&c->paths, r->cgroup, &e2)) {
+	case 0:
 		return false;
-	if (hm_cgroup_of_pid(&c->paths, r->pid, &rel, &ignored) < 0)
-		return false;
-	return strcmp(rel, r->cgroup) == 0;
+	case 1:
+		return true;
+	default:
+		hm_log("gc: container %s: %s; kept", r->id, e2.msg);
+		return true;
+	}
 }
 
 /* One pass: the blocks it listed (none when it does not sweep). */
@@ -107,7 +133,7 @@ static void sweep(struct hm_ctx *c, const struct hm_block *blocks, size_t nblock
 {
 	for (size_t i = 0; i < nblocks; i++) {
 		struct hm_error e2;
-		struct hm_block now;
+		__attribute__((cleanup(hm_block_clear))) struct hm_block now = { 0 };
 
 		if (blocks[i].owner != HM_OWNER_ORPHAN || p->owned[blocks[i].id])
 			continue;
@@ -129,14 +155,14 @@ void hm_view_free(struct hm_view *v)
 {
 	if (!v)
 		return;
-	free(v->blocks);
+	hm_blocks_free(v->blocks, v->nblocks);
 	free(v->named);
 	free(v);
 }
 
 int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err)
 {
-	cleanup_free struct hm_block *blocks = NULL;
+	struct hm_block *blocks = NULL;
 	struct gc_pass p = { .full = mode == HM_GC_FULL };
 	char **ids = NULL;
 	size_t nids = 0, ncorrupt = 0, nblocks = 0;
@@ -171,6 +197,7 @@ int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err)
 		}
 	}
 out:
+	hm_blocks_free(blocks, nblocks);
 	hm_ids_free(ids, nids);
 	free(p.owned);
 	free(p.named);

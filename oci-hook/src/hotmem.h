@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define HM_VERSION "1.0.0"
+#define HM_VERSION "1.1.0"
 
 /* Exit codes: documented in hotmem-hook(8) and docs/hook.md. */
 enum hm_exit {
@@ -86,7 +86,8 @@ int hm_paths_cgroup_root_cached(struct hm_paths *p, int dirfd, struct hm_error *
 void hm_paths_free(struct hm_paths *p);
 
 /* size.c */
-#define HM_SIZE_MAX (UINT64_C(1) << 50) /* 1 PiB: anything above is a typo */
+#define HM_SIZE_MAX (UINT64_C(1) << 50)		/* 1 PiB: anything above is a typo */
+#define HM_DEFAULT_MAX_SIZE (UINT64_C(2) << 30) /* max_size unless configured: 2Gi */
 int hm_parse_size(const char *s, uint64_t *out, struct hm_error *err);
 uint64_t hm_blocks_for(uint64_t bytes, uint64_t block_size);
 
@@ -95,7 +96,8 @@ enum hm_missing { HM_MISSING_ERROR, HM_MISSING_PASSTHROUGH };
 enum hm_logto { HM_LOG_STDERR = 1, HM_LOG_SYSLOG = 2 };
 struct hm_config {
 	uint64_t default_size; /* 0: none */
-	uint64_t max_size;     /* 0: no cap */
+	uint64_t max_size;     /* cap without a memory limit; 0: none */
+	bool above_limit;      /* io.hotmem.size may exceed the memory limit */
 	char policy[16];       /* "", "strict" or "fallback" */
 	char *provider;	       /* command line or NULL */
 	unsigned provider_timeout_ms;
@@ -104,6 +106,7 @@ struct hm_config {
 	enum hm_missing missing_kernel;
 	unsigned release_timeout_ms;
 	unsigned lock_timeout_ms;
+	unsigned hook_timeout_ms;  /* the runtime's timeout for this hook */
 	long block_min, block_max; /* pool: eligible block ids, -1: any */
 };
 void hm_config_defaults(struct hm_config *c);
@@ -111,13 +114,23 @@ int hm_config_parse(struct hm_config *c, const char *text, struct hm_error *err)
 int hm_config_load(struct hm_config *c, const char *path, struct hm_error *err);
 void hm_config_free(struct hm_config *c);
 
-/* state.c */
-#define HM_STATE_MAX (64 * 1024)
+/* json.c: refuse a NUL byte, an escaped NUL in a string and nesting
+ * deeper than HM_JSON_MAX_DEPTH, then parse with yajl (an object). */
+#define HM_JSON_MAX_DEPTH 64
+int hm_json_check(const char *json, size_t len, const char *what, struct hm_error *err);
+struct yajl_val_s;
+int hm_json_parse(const char *json, size_t len, const char *what, struct yajl_val_s **root,
+		  struct hm_error *err);
+
+/* state.c: Kubernetes allows 256 KiB of annotations, which CRI-O copies
+ * into the state, with room to spare. */
+#define HM_STATE_MAX (2 * 1024 * 1024)
 struct hm_state {
 	char *id;
 	char *status;
 	char *bundle;
 	char *size_annotation; /* io.hotmem.size from the state's annotations */
+	char *cgroups_path;    /* config.json's linux.cgroupsPath (the create sets it) */
 	long long pid;	       /* -1 when absent */
 };
 int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_error *err);
@@ -130,11 +143,14 @@ struct hm_spec {
 	char *size_annotation; /* annotations["io.hotmem.size"] */
 	long long limit;       /* linux.resources.memory.limit, 0 if absent */
 	bool has_limit;
+	char *cgroups_path; /* linux.cgroupsPath or NULL */
 };
 int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_error *err);
 int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err);
 void hm_spec_free(struct hm_spec *sp);
-/* The size rule: annotation, else memory limit, else default; 0: none. */
+/* The size rule: annotation, else memory limit, else default; 0: none.
+ * An annotation may not exceed the memory limit (unless above_limit);
+ * max_size caps whatever no memory limit caps. */
 int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 		    const struct hm_config *cfg, uint64_t *bytes, const char **source,
 		    struct hm_error *err);
@@ -147,6 +163,19 @@ int hm_cgroup_of_pid(const struct hm_paths *p, long long pid, char **rel, struct
  * has removed the cgroup already) does not parse mountinfo at all. */
 int hm_cgroup_file(struct hm_paths *p, const char *rel, const char *file, char **path,
 		   struct hm_error *err);
+/* The hook's own cgroup (the runtime's: the hook is its child). */
+int hm_cgroup_of_self(const struct hm_paths *p, char **rel, struct hm_error *err);
+/* The container's cgroup rel must be its own: not the runtime's (the
+ * hook's, or above it: cgroups disabled put the pid there) and, when
+ * config.json names linux.cgroupsPath (cgroups_path, or NULL), that one or
+ * below it, as crun resolves it (owner.c). */
+int hm_cgroup_check_owner(const struct hm_paths *p, const char *rel, const char *cgroups_path,
+			  struct hm_error *err);
+/* rel is base or lies below it ("/a/b" is within "/a", "/ab" is not). */
+bool hm_cgroup_within(const char *rel, const char *base);
+/* 1: the cgroup (or a descendant) has a process (cgroup.events "populated
+ * 1"); 0: it has none, or the cgroup is gone; -1: cannot tell. */
+int hm_cgroup_populated(struct hm_paths *p, const char *rel, struct hm_error *err);
 
 /* sysfs.c */
 enum hm_owner_kind { HM_OWNER_UNBOUND, HM_OWNER_BOUND, HM_OWNER_ORPHAN, HM_OWNER_UNKNOWN };
@@ -154,9 +183,13 @@ struct hm_block {
 	long id;
 	char state[24]; /* online, offline, going-offline, ... */
 	enum hm_owner_kind owner;
-	char owner_path[256];
+	char *owner_path; /* bound or orphan: the cgroup, whole; else NULL */
 	bool has_owner_file;
 };
+/* Free what a block owns (its owner path); the block stays usable. */
+void hm_block_clear(struct hm_block *b);
+/* Free n blocks of a listing and the array itself. */
+void hm_blocks_free(struct hm_block *v, size_t n);
 int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err);
 /* All memoryN blocks, sorted by id. */
 int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n,
@@ -164,7 +197,9 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n,
 /* Read one block; returns 0, or 1 when it does not exist (vanished). */
 int hm_block_read(const struct hm_paths *p, long id, struct hm_block *b, struct hm_error *err);
 int hm_block_offline(const struct hm_paths *p, long id, struct hm_error *err);
-int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char *path, size_t size);
+/* hotplug_owner's text; *path gets a copy of the cgroup (NULL if none).
+ * -1: unknown text (kind HM_OWNER_UNKNOWN), or ENOMEM with *path NULL. */
+int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char **path);
 
 /* ledger.c */
 #define HM_LEDGER_VERSION 1
@@ -188,6 +223,12 @@ struct hm_ledger {
 int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
 		   struct hm_error *err);
 void hm_ledger_close(struct hm_ledger *l);
+/* Read-only (status): shared lock, creates nothing; 1: no ledger yet. */
+int hm_ledger_open_ro(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
+		      struct hm_error *err);
+/* Take the lock again after hm_ledger_unlock (open takes it). */
+int hm_ledger_lock(struct hm_ledger *l, unsigned lock_timeout_ms, struct hm_error *err);
+void hm_ledger_unlock(struct hm_ledger *l);
 /* 0: found, 1: no record, -1: error (HM_EXIT_LEDGER for a corrupt one) */
 int hm_ledger_get(struct hm_ledger *l, const char *id, struct hm_record *r, struct hm_error *err);
 int hm_ledger_put(struct hm_ledger *l, const struct hm_record *r, struct hm_error *err);
@@ -203,7 +244,12 @@ int hm_record_format(const struct hm_record *r, char *buf, size_t size);
 int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm_error *err);
 const char *hm_rec_state_name(enum hm_rec_state s);
 
-/* log.c */
+/* escape.c: s as one printable line: control bytes, DEL, backslash,
+ * C1 controls and invalid UTF-8 as \xNN; cut on a character boundary
+ * (ending "...") to fit size bytes with its NUL.  Returns its length. */
+size_t hm_escape(const char *s, char *out, size_t size);
+
+/* log.c: every line escaped (hm_escape) */
 void hm_log_init(int targets);
 void hm_log_set_id(const char *id);
 const char *hm_log_id(void);
@@ -265,6 +311,9 @@ enum hm_gc_mode {
 	HM_GC_FULL,   /* the operator's gc: waits for busy blocks, always sweeps */
 };
 int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err);
+/* poststop.c: release the container's blocks, gc, and ask the provider
+ * to shrink by what was released. */
+int hm_poststop(struct hm_ctx *c, const char *id, struct hm_error *err);
 int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err);
 
 #endif

@@ -44,6 +44,8 @@ const char *hm_rec_state_name(enum hm_rec_state s)
 	return "?";
 }
 
+static int lock_wait(struct hm_ledger *l, int how, unsigned lock_timeout_ms, struct hm_error *err);
+
 static int mkdir_p(const char *dir, struct hm_error *err)
 {
 	cleanup_free char *d = strdup(dir);
@@ -66,7 +68,6 @@ static int mkdir_p(const char *dir, struct hm_error *err)
 int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
 		   struct hm_error *err)
 {
-	uint64_t deadline = hm_now_ns() + (uint64_t)lock_timeout_ms * 1000000u;
 	struct stat st;
 
 	l->dirfd = l->lockfd = -1;
@@ -89,25 +90,71 @@ int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_m
 		hm_fail(err, HM_EXIT_LEDGER, errno, "opening %s/lock", dir);
 		goto fail;
 	}
-	while (flock(l->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		struct timespec ts = { 0, 5 * 1000000 };
-
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			hm_fail(err, HM_EXIT_LEDGER, errno, "locking %s/lock", dir);
-			goto fail;
-		}
-		if (hm_now_ns() > deadline) {
-			hm_fail(err, HM_EXIT_LEDGER, EWOULDBLOCK,
-				"ledger %s/lock held by another hook for %u ms", dir,
-				lock_timeout_ms);
-			goto fail;
-		}
-		nanosleep(&ts, NULL);
-	}
+	if (hm_ledger_lock(l, lock_timeout_ms, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	hm_ledger_close(l);
 	return -1;
+}
+
+/*
+ * For read-only commands (status): the shared lock, and nothing created.
+ * 1 when there is no ledger (no directory or no lock file yet): no hook
+ * has recorded anything, and l is left closed.
+ */
+int hm_ledger_open_ro(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
+		      struct hm_error *err)
+{
+	l->dirfd = l->lockfd = -1;
+	l->dir = strdup(dir);
+	if (!l->dir)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->dirfd >= 0)
+		l->lockfd = openat(l->dirfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (l->dirfd < 0 || l->lockfd < 0) {
+		int e = errno;
+
+		hm_ledger_close(l);
+		if (e == ENOENT)
+			return 1;
+		return hm_fail(err, HM_EXIT_LEDGER, e, "opening ledger %s", dir);
+	}
+	if (lock_wait(l, LOCK_SH, lock_timeout_ms, err) < 0) {
+		hm_ledger_close(l);
+		return -1;
+	}
+	return 0;
+}
+
+int hm_ledger_lock(struct hm_ledger *l, unsigned lock_timeout_ms, struct hm_error *err)
+{
+	return lock_wait(l, LOCK_EX, lock_timeout_ms, err);
+}
+
+static int lock_wait(struct hm_ledger *l, int how, unsigned lock_timeout_ms, struct hm_error *err)
+{
+	uint64_t deadline = hm_now_ns() + (uint64_t)lock_timeout_ms * 1000000u;
+
+	while (flock(l->lockfd, how | LOCK_NB) < 0) {
+		struct timespec ts = { 0, 5 * 1000000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return hm_fail(err, HM_EXIT_LEDGER, errno, "locking %s/lock", l->dir);
+		if (hm_now_ns() > deadline)
+			return hm_fail(err, HM_EXIT_LEDGER, EWOULDBLOCK,
+				       "ledger %s/lock held by another hook for %u ms", l->dir,
+				       lock_timeout_ms);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+void hm_ledger_unlock(struct hm_ledger *l)
+{
+	if (l->lockfd >= 0)
+		flock(l->lockfd, LOCK_UN);
 }
 
 void hm_ledger_close(struct hm_ledger *l)

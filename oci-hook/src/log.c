@@ -2,7 +2,9 @@
 /*
  * One line per action: "hotmem-hook: <id>: <what>", to syslog at once and
  * to stderr at exit when the hook succeeded.  On failure stderr gets only
- * the single error line (crun shows the hook's stderr to the user).
+ * the single error line (crun shows the hook's stderr to the user).  Each
+ * line is escaped as a whole (escape.c): whatever strings from the input
+ * it carries, it stays one printable line.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "hotmem.h"
 
 #define MAX_LINES 64
+#define LINE_MAX_BYTES 1024 /* escaped text of one line */
 
 static int targets = HM_LOG_STDERR;
 static char id[256] = "-";
@@ -38,7 +41,7 @@ void hm_log_init(int t)
 
 void hm_log_set_id(const char *s)
 {
-	snprintf(id, sizeof(id), "%s", s && *s ? s : "-");
+	hm_escape(s && *s ? s : "-", id, sizeof(id));
 }
 
 const char *hm_log_id(void)
@@ -48,12 +51,19 @@ const char *hm_log_id(void)
 
 void hm_log(const char *fmt, ...)
 {
-	char msg[768];
+	cleanup_free char *raw = NULL;
+	char msg[LINE_MAX_BYTES];
 	va_list ap;
+	int r;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	r = vasprintf(&raw, fmt, ap);
 	va_end(ap);
+	if (r < 0) {
+		raw = NULL;
+		return;
+	}
+	hm_escape(raw, msg, sizeof(msg));
 	if (targets & HM_LOG_SYSLOG)
 		syslog(LOG_INFO, "%s: %s", id, msg);
 	if ((targets & HM_LOG_STDERR) && nlines < MAX_LINES)
@@ -80,13 +90,16 @@ static void drop_lines(void)
 
 void hm_log_error(const struct hm_error *err)
 {
+	char msg[LINE_MAX_BYTES];
+
 	drop_lines();
+	hm_escape(err->msg, msg, sizeof(msg));
 	if (err->errnum)
-		fprintf(stderr, "hotmem-hook: %s: %s: %s\n", id, err->msg, strerror(err->errnum));
+		fprintf(stderr, "hotmem-hook: %s: %s: %s\n", id, msg, strerror(err->errnum));
 	else
-		fprintf(stderr, "hotmem-hook: %s: %s\n", id, err->msg);
+		fprintf(stderr, "hotmem-hook: %s: %s\n", id, msg);
 	fflush(stderr);
 	if (targets & HM_LOG_SYSLOG)
-		syslog(LOG_ERR, "%s: %s%s%s (exit %d)", id, err->msg, err->errnum ? ": " : "",
+		syslog(LOG_ERR, "%s: %s%s%s (exit %d)", id, msg, err->errnum ? ": " : "",
 		       err->errnum ? strerror(err->errnum) : "", err->code);
 }

@@ -79,12 +79,20 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	return 0;
 }
 
-static int open_ledger(struct hm_ctx *c, struct hm_error *err)
+static int open_ledger(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 {
 	const char *dir = c->paths.ledger     ? c->paths.ledger
 			  : c->cfg.ledger_dir ? c->cfg.ledger_dir
 					      : "/run/hotmem";
+	int ret;
 
+	if (cmd == CMD_STATUS) {
+		ret = hm_ledger_open_ro(&c->ledger, dir, c->cfg.lock_timeout_ms, err);
+		if (ret < 0)
+			return -1;
+		c->ledger_open = ret == 0;
+		return 0;
+	}
 	if (hm_ledger_open(&c->ledger, dir, c->cfg.lock_timeout_ms, err) < 0)
 		return -1;
 	c->ledger_open = true;
@@ -97,10 +105,10 @@ static int enter_act_phase(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 		return -1;
 	if (getenv("HOTMEM_DEBUG_SELFCHECK"))
 		hm_selfcheck();
-	return open_ledger(c, err);
+	return open_ledger(c, cmd, err);
 }
 
-static int do_create(struct hm_ctx *c, const struct hm_state *st, struct hm_error *err)
+static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err)
 {
 	struct hm_spec sp;
 	const char *source;
@@ -110,6 +118,8 @@ static int do_create(struct hm_ctx *c, const struct hm_state *st, struct hm_erro
 	if (hm_spec_load(&sp, st->bundle, err) < 0)
 		return -1;
 	ret = hm_size_resolve(&sp, st, &c->cfg, &bytes, &source, err);
+	st->cgroups_path = sp.cgroups_path; /* the claim checks the cgroup against it */
+	sp.cgroups_path = NULL;
 	hm_spec_free(&sp);
 	hm_trace("spec");
 	if (ret < 0)
@@ -139,13 +149,7 @@ static int do_poststop(struct hm_ctx *c, const struct hm_state *st, struct hm_er
 	if (enter_act_phase(c, CMD_POSTSTOP, err) < 0)
 		return -1;
 	hm_trace("lock");
-	if (hm_release(c, st->id, err) < 0)
-		return -1;
-	hm_trace("release");
-	if (hm_gc(c, HM_GC_HOOK, err) < 0)
-		return -1;
-	hm_trace("gc");
-	return hm_provider_run("shrink", 0, st->id, err);
+	return hm_poststop(c, st->id, err);
 }
 
 static int run_hook(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)

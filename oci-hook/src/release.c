@@ -25,9 +25,9 @@ enum block_todo { TODO_NONE, TODO_UNBIND, TODO_OFFLINE, TODO_FOREIGN };
 
 static enum block_todo block_todo(const struct hm_block *b, const struct hm_record *r)
 {
-	if (b->owner == HM_OWNER_BOUND && strcmp(b->owner_path, r->cgroup) == 0)
+	if (b->owner == HM_OWNER_BOUND && b->owner_path && strcmp(b->owner_path, r->cgroup) == 0)
 		return TODO_UNBIND;
-	if (b->owner == HM_OWNER_ORPHAN && strcmp(b->owner_path, r->cgroup) == 0)
+	if (b->owner == HM_OWNER_ORPHAN && b->owner_path && strcmp(b->owner_path, r->cgroup) == 0)
 		return TODO_OFFLINE;
 	if (b->owner == HM_OWNER_UNBOUND)
 		return TODO_NONE;
@@ -39,7 +39,7 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, s
 {
 	cleanup_free char *file = NULL;
 	char tok[32];
-	struct hm_block b;
+	__attribute__((cleanup(hm_block_clear))) struct hm_block b = { 0 };
 	int ret;
 
 	ret = hm_block_read(&c->paths, id, &b, err);
@@ -53,8 +53,8 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, s
 	case TODO_NONE:
 		return 0;
 	case TODO_FOREIGN:
-		hm_log("block %ld now belongs to '%s', not %s; left alone", id, b.owner_path,
-		       r->cgroup);
+		hm_log("block %ld now belongs to '%s', not %s; left alone", id,
+		       b.owner_path ? b.owner_path : "?", r->cgroup);
 		return 0;
 	case TODO_UNBIND:
 		if (hm_cgroup_file(&c->paths, r->cgroup, "memory.hotplug", &file, err) < 0)

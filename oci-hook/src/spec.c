@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The bundle's config.json: only the size annotation and memory limit. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yajl_tree.h>
 
 #include "hotmem.h"
@@ -18,28 +20,16 @@ int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_er
 {
 	const char *ann[] = { "annotations", "io.hotmem.size", NULL };
 	const char *lim[] = { "linux", "resources", "memory", "limit", NULL };
+	const char *cgp[] = { "linux", "cgroupsPath", NULL };
 	cleanup_yajl yajl_val root = NULL;
-	char ebuf[128];
 	yajl_val v;
 
 	memset(sp, 0, sizeof(*sp));
 	if (len > HM_SPEC_MAX)
 		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "config.json larger than %d bytes",
 			       HM_SPEC_MAX);
-	if (strlen(json) != len)
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "config.json contains a NUL byte");
-	ebuf[0] = '\0';
-	root = yajl_tree_parse(json, ebuf, sizeof(ebuf));
-	if (!root) {
-		char *nl = strchr(ebuf, '\n');
-
-		if (nl)
-			*nl = '\0';
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "malformed config.json (%s)",
-			       ebuf[0] ? ebuf : "parse error");
-	}
-	if (!YAJL_IS_OBJECT(root))
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "config.json is not an object");
+	if (hm_json_parse(json, len, "config.json", &root, err) < 0)
+		return -1;
 	v = yajl_tree_get(root, ann, yajl_t_any);
 	if (v) {
 		if (!YAJL_IS_STRING(v))
@@ -59,6 +49,19 @@ int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_er
 		sp->limit = YAJL_GET_INTEGER(v);
 		sp->has_limit = true;
 	}
+	v = yajl_tree_get(root, cgp, yajl_t_any);
+	if (v && !YAJL_IS_NULL(v)) {
+		if (!YAJL_IS_STRING(v)) {
+			hm_spec_free(sp);
+			return hm_fail(err, HM_EXIT_INPUT, EINVAL,
+				       "linux.cgroupsPath is not a string");
+		}
+		sp->cgroups_path = strdup(v->u.string);
+		if (!sp->cgroups_path) {
+			hm_spec_free(sp);
+			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+		}
+	}
 	return 0;
 }
 
@@ -66,6 +69,8 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 {
 	cleanup_free char *path = NULL;
 	cleanup_free char *text = NULL;
+	cleanup_close int fd = -1;
+	struct stat st;
 	size_t len;
 
 	memset(sp, 0, sizeof(*sp));
@@ -75,12 +80,24 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 	path = hm_strdup_printf("%s/config.json", bundle);
 	if (!path)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	if (hm_read_file(path, HM_SPEC_MAX, &text, &len, err) < 0) {
+	/* A regular file only: not a FIFO (would block), not a device, not a
+	 * symlink to another file; the size checked before reading. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return hm_fail(err, HM_EXIT_INPUT, ENOENT, "no config.json in bundle %.200s",
+			       bundle);
+	if (fd < 0)
+		return hm_fail(err, HM_EXIT_INPUT, errno, "opening %s", path);
+	if (fstat(fd, &st) < 0)
+		return hm_fail(err, HM_EXIT_INPUT, errno, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "%s is not a regular file", path);
+	if (st.st_size > HM_SPEC_MAX)
+		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "%s is larger than %d bytes", path,
+			       HM_SPEC_MAX);
+	if (hm_read_fd(fd, HM_SPEC_MAX, &text, &len, err) < 0) {
 		err->code = HM_EXIT_INPUT;
-		if (err->errnum == ENOENT)
-			return hm_fail(err, HM_EXIT_INPUT, ENOENT,
-				       "no config.json in bundle %.200s", bundle);
-		return -1;
+		return hm_wrap(err, "%s", path);
 	}
 	return hm_spec_parse(sp, text, len, err);
 }
@@ -88,15 +105,23 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 void hm_spec_free(struct hm_spec *sp)
 {
 	free(sp->size_annotation);
+	free(sp->cgroups_path);
 	memset(sp, 0, sizeof(*sp));
 }
 
 /*
- * The size rule (issue 4): the annotation io.hotmem.size (config.json,
- * else the state's annotations) if present; else a positive
+ * The size rule: the annotation io.hotmem.size (config.json, else the
+ * state's annotations) if present; else a positive
  * linux.resources.memory.limit (-1 and 0 mean "no limit" in OCI); else
  * the configured default_size; else 0 (nothing to do).  A present but
  * invalid annotation is an error, never silently ignored.
+ *
+ * Caps, so that no container can claim every block or make the provider
+ * grow without bound: an annotation may not exceed the container's memory
+ * limit (above_limit = yes lifts that); whatever no memory limit caps (an
+ * annotation without a limit or above it, default_size) may not exceed
+ * max_size (2Gi unless configured; none: no cap).  Above a cap is an error,
+ * not a smaller claim.
  */
 int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 		    const struct hm_config *cfg, uint64_t *bytes, const char **source,
@@ -105,27 +130,38 @@ int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 	const char *ann = sp && sp->size_annotation ? sp->size_annotation
 			  : st			    ? st->size_annotation
 						    : NULL;
+	bool has_limit = sp && sp->has_limit && sp->limit > 0;
+	uint64_t limit = has_limit ? (uint64_t)sp->limit : 0;
+	bool capped = false; /* by the memory limit */
 
 	*bytes = 0;
 	*source = "none";
+	if (has_limit && limit > HM_SIZE_MAX)
+		return hm_fail(err, HM_EXIT_INPUT, ERANGE,
+			       "memory limit %llu is above %llu bytes, the largest size the hook takes",
+			       (unsigned long long)limit, (unsigned long long)HM_SIZE_MAX);
 	if (ann) {
 		if (hm_parse_size(ann, bytes, err) < 0)
 			return hm_wrap(err, "annotation io.hotmem.size");
 		*source = "annotation";
-	} else if (sp && sp->has_limit && sp->limit > 0) {
-		if ((uint64_t)sp->limit > HM_SIZE_MAX)
-			return hm_fail(err, HM_EXIT_INPUT, ERANGE, "memory limit %lld is too big",
-				       sp->limit);
-		*bytes = (uint64_t)sp->limit;
+		if (has_limit && *bytes > limit && !(cfg && cfg->above_limit))
+			return hm_fail(
+				err, HM_EXIT_INPUT, ERANGE,
+				"io.hotmem.size %llu bytes is above the container's memory limit %llu (hotmem.conf: above_limit = no)",
+				(unsigned long long)*bytes, (unsigned long long)limit);
+		capped = has_limit && *bytes <= limit;
+	} else if (has_limit) {
+		*bytes = limit;
 		*source = "memory.limit";
+		capped = true;
 	} else if (cfg && cfg->default_size) {
 		*bytes = cfg->default_size;
 		*source = "default_size";
 	}
-	if (*bytes && cfg && cfg->max_size && *bytes > cfg->max_size)
-		return hm_fail(err, HM_EXIT_INPUT, ERANGE,
-			       "size %llu bytes (%s) is above max_size %llu",
-			       (unsigned long long)*bytes, *source,
-			       (unsigned long long)cfg->max_size);
+	if (*bytes && !capped && cfg && cfg->max_size && *bytes > cfg->max_size)
+		return hm_fail(
+			err, HM_EXIT_INPUT, ERANGE,
+			"size %llu bytes (%s) is above max_size %llu, the cap for a container without a memory limit (hotmem.conf)",
+			(unsigned long long)*bytes, *source, (unsigned long long)cfg->max_size);
 	return 0;
 }

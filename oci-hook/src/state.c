@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The OCI state on stdin (runtime-spec runtime.md "State"), yajl tree API.
- * Size-limited: crun's state is a few hundred bytes; 64 KiB leaves room
- * for annotations. */
+ * Size-limited (HM_STATE_MAX): crun's state is a few hundred bytes, but
+ * CRI-O copies a pod's annotations (up to 256 KiB) into it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +38,6 @@ static int dup_string(yajl_val root, const char *key, char **dst, bool required,
 
 int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_error *err)
 {
-	char ebuf[128];
 	cleanup_yajl yajl_val root = NULL;
 	const char *pid_path[] = { "pid", NULL };
 	const char *ann_path[] = { "annotations", NULL };
@@ -49,20 +48,8 @@ int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_
 	if (len > HM_STATE_MAX)
 		return hm_fail(err, HM_EXIT_INPUT, E2BIG, "state JSON larger than %d bytes",
 			       HM_STATE_MAX);
-	if (strlen(json) != len)
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "state JSON contains a NUL byte");
-	ebuf[0] = '\0';
-	root = yajl_tree_parse(json, ebuf, sizeof(ebuf));
-	if (!root) {
-		char *nl = strchr(ebuf, '\n');
-
-		if (nl)
-			*nl = '\0';
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "malformed state JSON (%s)",
-			       ebuf[0] ? ebuf : "parse error");
-	}
-	if (!YAJL_IS_OBJECT(root))
-		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "state JSON is not an object");
+	if (hm_json_parse(json, len, "state JSON", &root, err) < 0)
+		return -1;
 	if (dup_string(root, "id", &st->id, true, err) < 0)
 		goto fail;
 	if (!hm_valid_id(st->id)) {
@@ -129,6 +116,7 @@ void hm_state_free(struct hm_state *st)
 	free(st->status);
 	free(st->bundle);
 	free(st->size_annotation);
+	free(st->cgroups_path);
 	memset(st, 0, sizeof(*st));
 	st->pid = -1;
 }

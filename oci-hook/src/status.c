@@ -112,7 +112,7 @@ static int print_json(const struct row *rows, size_t n, uint64_t bs, FILE *out,
 		else
 			yajl_gen_null(g);
 		GEN_STR(g, "cgroup");
-		if (rows[i].b->owner_path[0])
+		if (rows[i].b->owner_path)
 			GEN_STR(g, rows[i].b->owner_path);
 		else
 			yajl_gen_null(g);
@@ -136,30 +136,36 @@ static void print_text(const struct row *rows, size_t n, FILE *out)
 	fprintf(out, "%-7s %-9s %-8s %-24s %-28s %s\n", "BLOCK", "STATE", "OWNER", "CONTAINER",
 		"CGROUP", "USED");
 	for (size_t i = 0; i < n; i++) {
-		char used[32] = "-";
+		char used[32] = "-", cgroup[29], state[32];
 
 		if (rows[i].used >= 0)
 			snprintf(used, sizeof(used), "%.1fMiB", (double)rows[i].used / (1 << 20));
-		fprintf(out, "%-7ld %-9s %-8s %-24.24s %-28.28s %s\n", rows[i].b->id,
-			rows[i].b->state, owner_kind(rows[i].b->owner),
-			rows[i].container[0] ? rows[i].container : "-",
-			rows[i].b->owner_path[0] ? rows[i].b->owner_path : "-", used);
+		/* a cgroup's name may hold any byte but '/': one line per block */
+		hm_escape(rows[i].b->owner_path ? rows[i].b->owner_path : "-", cgroup,
+			  sizeof(cgroup));
+		hm_escape(rows[i].b->state, state, sizeof(state));
+		fprintf(out, "%-7ld %-9s %-8s %-24.24s %-28s %s\n", rows[i].b->id, state,
+			owner_kind(rows[i].b->owner),
+			rows[i].container[0] ? rows[i].container : "-", cgroup, used);
 	}
 }
 
 int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err)
 {
-	cleanup_free struct hm_block *blocks = NULL;
+	struct hm_block *blocks = NULL;
 	cleanup_free struct row *rows = NULL;
-	size_t n, nrows = 0;
+	size_t n = 0, nrows = 0;
 	uint64_t bs;
+	int ret = -1;
 
 	if (hm_block_size(&c->paths, &bs, err) < 0 ||
 	    hm_blocks_list(&c->paths, &blocks, &n, err) < 0)
 		return -1;
 	rows = calloc(n + 1, sizeof(*rows));
-	if (!rows)
-		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (!rows) {
+		hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(blocks[i].state, "online") == 0 && blocks[i].owner == HM_OWNER_UNBOUND)
 			continue;
@@ -169,10 +175,14 @@ int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err)
 					   : -1;
 		nrows++;
 	}
-	if (owners_from_ledger(c, rows, nrows, err) < 0)
-		return -1;
+	if (c->ledger_open && owners_from_ledger(c, rows, nrows, err) < 0)
+		goto out;
+	ret = 0;
 	if (json)
-		return print_json(rows, nrows, bs, out, err);
-	print_text(rows, nrows, out);
-	return 0;
+		ret = print_json(rows, nrows, bs, out, err);
+	else
+		print_text(rows, nrows, out);
+out:
+	hm_blocks_free(blocks, n);
+	return ret;
 }

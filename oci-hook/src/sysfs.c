@@ -9,6 +9,7 @@
 #include "hotmem.h"
 
 #define MEMDIR "/devices/system/memory"
+#define OWNER_MAX (64 * 1024)
 
 int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err)
 {
@@ -29,25 +30,40 @@ int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err)
 	return 0;
 }
 
-int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char *path, size_t size)
+int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char **path)
 {
-	path[0] = '\0';
+	const char *rest = NULL;
+
+	*path = NULL;
+	*kind = HM_OWNER_UNKNOWN;
 	if (strcmp(text, "unbound") == 0) {
 		*kind = HM_OWNER_UNBOUND;
 		return 0;
 	}
 	if (strncmp(text, "bound ", 6) == 0) {
 		*kind = HM_OWNER_BOUND;
-		snprintf(path, size, "%s", text + 6);
-		return 0;
-	}
-	if (strncmp(text, "orphan ", 7) == 0) {
+		rest = text + 6;
+	} else if (strncmp(text, "orphan ", 7) == 0) {
 		*kind = HM_OWNER_ORPHAN;
-		snprintf(path, size, "%s", text + 7);
-		return 0;
+		rest = text + 7;
+	} else {
+		return -1;
 	}
-	*kind = HM_OWNER_UNKNOWN;
-	return -1;
+	*path = strdup(rest);
+	return *path ? 0 : -1;
+}
+
+void hm_block_clear(struct hm_block *b)
+{
+	free(b->owner_path);
+	b->owner_path = NULL;
+}
+
+void hm_blocks_free(struct hm_block *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		hm_block_clear(&v[i]);
+	free(v);
 }
 
 /*
@@ -63,10 +79,14 @@ int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char *path, size_
 static int block_read_at(int dirfd, const char *dir, long id, int *has_owner, struct hm_block *b,
 			 struct hm_error *err)
 {
-	char rel[64], buf[512];
+	/* a sysfs attribute is at most a page: "orphan " and the whole path */
+	cleanup_free char *buf = malloc(OWNER_MAX);
+	char rel[64];
 
 	memset(b, 0, sizeof(*b));
 	b->id = id;
+	if (!buf)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	snprintf(rel, sizeof(rel), "memory%ld/state", id);
 	if (hm_read_attr_at(dirfd, rel, b->state, sizeof(b->state), err) < 0) {
 		if (err->errnum == ENOENT || err->errnum == ENODEV)
@@ -79,7 +99,7 @@ static int block_read_at(int dirfd, const char *dir, long id, int *has_owner, st
 		return 0;
 	}
 	snprintf(rel, sizeof(rel), "memory%ld/hotplug_owner", id);
-	if (hm_read_attr_at(dirfd, rel, buf, sizeof(buf), err) < 0) {
+	if (hm_read_attr_at(dirfd, rel, buf, OWNER_MAX, err) < 0) {
 		if (err->errnum != ENOENT)
 			return hm_wrap(err, "%s", dir);
 		*has_owner = 0;
@@ -89,7 +109,11 @@ static int block_read_at(int dirfd, const char *dir, long id, int *has_owner, st
 	}
 	*has_owner = 1;
 	b->has_owner_file = true;
-	hm_owner_parse(buf, &b->owner, b->owner_path, sizeof(b->owner_path));
+	if (strlen(buf) >= OWNER_MAX - 2)
+		return hm_fail(err, HM_EXIT_KERNEL, E2BIG, "%s/%s: longer than %d bytes", dir, rel,
+			       OWNER_MAX - 2);
+	if (hm_owner_parse(buf, &b->owner, &b->owner_path) < 0 && b->owner != HM_OWNER_UNKNOWN)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	return 0;
 }
 
@@ -121,7 +145,7 @@ static int cmp_block(const void *a, const void *b)
 int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, struct hm_error *err)
 {
 	cleanup_free char *path = hm_strdup_printf("%s" MEMDIR, p->sysfs);
-	cleanup_free struct hm_block *v = NULL;
+	struct hm_block *v = NULL;
 	size_t cap = 0, len = 0;
 	struct dirent *de;
 	int has_owner = -1; /* known after the first owner read */
@@ -152,6 +176,7 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, s
 			nv = realloc(v, cap * sizeof(*v));
 			if (!nv) {
 				closedir(d);
+				hm_blocks_free(v, len);
 				return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 			}
 			v = nv;
@@ -159,6 +184,7 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, s
 		r = block_read_at(dirfd(d), path, id, &has_owner, &v[len], err);
 		if (r < 0) {
 			closedir(d);
+			hm_blocks_free(v, len);
 			return -1;
 		}
 		if (r == 0)
@@ -168,7 +194,6 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, s
 	if (len)
 		qsort(v, len, sizeof(*v), cmp_block);
 	*out = v;
-	v = NULL;
 	*n = len;
 	return 0;
 }

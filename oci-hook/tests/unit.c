@@ -105,21 +105,125 @@ static bool size_bad(const char *s, int errnum)
 
 static void t_sizes(void)
 {
+	/* Kubernetes quantities: M, G are powers of 1000, Mi, Gi of 1024 */
 	CHECK(size_ok("4096", 4096));
-	CHECK(size_ok("64M", UINT64_C(64) << 20));
+	CHECK(size_ok("64M", UINT64_C(64000000)));
 	CHECK(size_ok("64Mi", UINT64_C(64) << 20));
-	CHECK(size_ok("1G", UINT64_C(1) << 30));
-	CHECK(size_ok("2k", 2048));
+	CHECK(size_ok("1G", UINT64_C(1000000000)));
+	CHECK(size_ok("1Gi", UINT64_C(1) << 30));
+	CHECK(size_ok("2k", 2000));
+	CHECK(size_ok("2Ki", 2048));
+	CHECK(size_ok("1.5Gi", UINT64_C(3) << 29));
+	CHECK(size_ok("0.5Ki", 512));
+	CHECK(size_ok(".5Mi", UINT64_C(1) << 19));
+	CHECK(size_ok("1.", 1));
+	CHECK(size_ok("129e6", UINT64_C(129000000)));
+	CHECK(size_ok("129E6", UINT64_C(129000000)));
+	CHECK(size_ok("1E", UINT64_C(0)) == false); /* exa: above the cap */
+	CHECK(size_ok("+1Mi", UINT64_C(1) << 20));
+	CHECK(size_ok("1500m", 2)); /* 1.5 bytes, rounded up */
+	CHECK(size_ok("000128Mi", UINT64_C(128) << 20));
+	CHECK(size_ok("1Pi", UINT64_C(1) << 50));
 	CHECK(size_bad("0", EINVAL));
+	CHECK(size_bad("0.0Gi", EINVAL));
 	CHECK(size_bad("-5", EINVAL));
 	CHECK(size_bad("abc", EINVAL));
 	CHECK(size_bad("", EINVAL));
+	CHECK(size_bad(".", EINVAL));
 	CHECK(size_bad("12X", EINVAL));
+	CHECK(size_bad("64MB", EINVAL));
+	CHECK(size_bad("64mi", EINVAL));
+	CHECK(size_bad("1g", EINVAL));
+	CHECK(size_bad(" 64Mi", EINVAL));
+	CHECK(size_bad("64Mi ", EINVAL));
+	CHECK(size_bad("1e", EINVAL));
+	CHECK(size_bad("1.2.3", EINVAL));
+	CHECK(size_bad("128M\nx", EINVAL));
 	CHECK(size_bad("99999999999999999999999", ERANGE));
-	CHECK(size_bad("2048T", ERANGE));
+	CHECK(size_bad("2048Ti", ERANGE));
+	CHECK(size_bad("2Pi", ERANGE));
+	CHECK(size_bad("1e40", ERANGE));
+	{
+		struct hm_error err;
+		uint64_t v;
+
+		CHECK(hm_parse_size("64 MB", &v, &err) < 0 &&
+		      strstr(err.msg, "Kubernetes quantity") && strstr(err.msg, "Ki Mi Gi"));
+	}
 	CHECK(hm_blocks_for(1, 128 << 20) == 1);
 	CHECK(hm_blocks_for(128 << 20, 128 << 20) == 1);
 	CHECK(hm_blocks_for((128 << 20) + 1, 128 << 20) == 2);
+}
+
+/* --- log lines ------------------------------------------------------------- */
+
+/* Run fn with stderr going to a file; its text in buf. */
+static void capture_stderr(void (*fn)(void), char *buf, size_t size)
+{
+	char path[512];
+	int saved = dup(STDERR_FILENO), fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", tmp);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	fn();
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, size - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/* The reviewer's payload: an annotation value that, written raw into a
+ * file crun opens for the hook's stderr, would add a line of its own. */
+static const char payload[] = "x'\n* * * * * root touch /pwned #\x1b[2J\r\x7f\xff\xc2\x9b\xe2\x82";
+
+static void log_payload(void)
+{
+	struct hm_error err;
+	uint64_t v;
+
+	hm_log_init(HM_LOG_STDERR);
+	hm_log_set_id("c1");
+	hm_log("value %s", payload);
+	hm_log_flush();
+	if (hm_parse_size(payload, &v, &err) == 0)
+		return;
+	hm_wrap(&err, "annotation io.hotmem.size");
+	hm_log_error(&err);
+	hm_log_init(0);
+	hm_log_set_id(NULL);
+}
+
+static void t_log_escape(void)
+{
+	char out[4096];
+	size_t lines = 0;
+
+	capture_stderr(log_payload, out, sizeof(out));
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
+		if (*p == '\n')
+			lines++;
+		else
+			CHECK(*p >= 0x20 && *p < 0x7f); /* all of it escaped to ASCII */
+	}
+	CHECK(lines == 2);
+	CHECK(strstr(out, "hotmem-hook: c1: value x'\\x0a* * * * * root touch /pwned #\\x1b[2J"
+			  "\\x0d\\x7f\\xff\\xc2\\x9b\\xe2\\x82\n"));
+	CHECK(strstr(out, "hotmem-hook: c1: annotation io.hotmem.size: size 'x'\\x0a"));
+	if (lines != 2 || case_failed)
+		fprintf(stderr, "  got: %s", out);
+
+	/* cut on a character boundary, with "..." when something is left out */
+	CHECK(hm_escape("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", out, 11) == 9 &&
+	      !strcmp(out, "\xc3\xa9\xc3\xa9\xc3\xa9..."));
+	CHECK(hm_escape("abc", out, 4) == 3 && !strcmp(out, "abc"));
+	CHECK(hm_escape("a\nbcdef", out, 8) == 4 && !strcmp(out, "a..."));
+	CHECK(hm_escape("a\\b\xf0\x9f\x98\x80\xed\xa0\x80", out, sizeof(out)) > 0 &&
+	      !strcmp(out, "a\\x5cb\xf0\x9f\x98\x80\\xed\\xa0\\x80"));
 }
 
 /* --- state JSON ---------------------------------------------------------- */
@@ -169,11 +273,89 @@ static void t_state(void)
 	      strstr(err.msg, "annotations"));
 	CHECK(hm_state_parse(&st, "{\"id\0\"}", 7, &err) < 0 && strstr(err.msg, "NUL"));
 
-	big = malloc(HM_STATE_MAX + 2);
+	big = malloc(HM_STATE_MAX + 2); /* above the cap: refused before parsing */
 	memset(big, ' ', HM_STATE_MAX + 1);
 	big[HM_STATE_MAX + 1] = '\0';
 	CHECK(hm_state_parse(&st, big, HM_STATE_MAX + 1, &err) < 0 && err.errnum == E2BIG);
 	free(big);
+}
+
+/* --- hostile JSON and config.json files ------------------------------------- */
+
+static void t_json_hostile(void)
+{
+	const size_t deep = 1000000, big = 1100 * 1024;
+	struct hm_state st;
+	struct hm_spec sp;
+	struct hm_error err;
+	char path[512], *text = malloc(2 * deep + 64), *deep_text = text;
+	size_t n = 0;
+	pid_t pid;
+	int status = -1;
+
+	/* a million nested arrays: a clear error, no crash */
+	n += (size_t)sprintf(text, "{\"a\":");
+	memset(text + n, '[', deep);
+	n += deep;
+	memset(text + n, ']', deep);
+	n += deep;
+	text[n++] = '}';
+	text[n] = '\0';
+	pid = fork();
+	if (pid == 0) {
+		int a = hm_spec_parse(&sp, text, n, &err) < 0 && strstr(err.msg, "nests deeper");
+		int b = hm_state_parse(&st, text, n, &err) < 0 && strstr(err.msg, "nests deeper");
+
+		_exit(a && b ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(deep_text);
+
+	/* "128M\u0000x" is not "128M" */
+	CHECK(state("{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\","
+		    "\"annotations\":{\"io.hotmem.size\":\"128M\\u0000x\"}}",
+		    &st, &err) < 0 &&
+	      strstr(err.msg, "escaped NUL"));
+	text = "{\"annotations\":{\"io.hotmem.size\":\"1Gi\\\\u0000\"}}"; /* "\\" then u0000 */
+	CHECK(hm_spec_parse(&sp, text, strlen(text), &err) == 0);
+	hm_spec_free(&sp);
+
+	/* a state of more than 1 MiB (CRI-O copies a pod's annotations) */
+	text = malloc(big + 256);
+	n = (size_t)sprintf(text, "{\"ociVersion\":\"1\",\"id\":\"c\",\"status\":\"created\","
+				  "\"bundle\":\"/b\",\"annotations\":{\"x\":\"");
+	memset(text + n, 'a', big);
+	n += big;
+	n += (size_t)sprintf(text + n, "\",\"io.hotmem.size\":\"1Gi\"}}");
+	CHECK(hm_state_parse(&st, text, n, &err) == 0 && st.size_annotation);
+	hm_state_free(&st);
+	free(text);
+
+	/* config.json: a FIFO is refused at once, not read forever */
+	snprintf(path, sizeof(path), "%s/fifo-bundle", tmp);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/fifo-bundle/config.json", tmp);
+	CHECK(mkfifo(path, 0600) == 0);
+	pid = fork();
+	if (pid == 0) {
+		char bundle[512];
+
+		alarm(5);
+		snprintf(bundle, sizeof(bundle), "%s/fifo-bundle", tmp);
+		_exit(hm_spec_load(&sp, bundle, &err) < 0 && strstr(err.msg, "not a regular file")
+			      ? 0
+			      : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* nor a symlink to some other file */
+	snprintf(path, sizeof(path), "%s/link-bundle", tmp);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/link-bundle/config.json", tmp);
+	CHECK(symlink("/etc/hostname", path) == 0);
+	snprintf(path, sizeof(path), "%s/link-bundle", tmp);
+	CHECK(hm_spec_load(&sp, path, &err) < 0 && err.errnum == ELOOP);
 }
 
 /* --- config.json and the size rule ----------------------------------------- */
@@ -185,16 +367,18 @@ static void t_spec(void)
 	struct hm_error err;
 	const char *src;
 	uint64_t b;
-	const char *j1 = "{\"annotations\":{\"io.hotmem.size\":\"256M\"},"
+	const char *j1 = "{\"annotations\":{\"io.hotmem.size\":\"256Mi\"},"
 			 "\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
 	const char *j2 = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
 	const char *j3 = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":-1}}}}";
 
 	hm_config_defaults(&cfg);
 	CHECK(hm_spec_parse(&sp, j1, strlen(j1), &err) == 0);
+	CHECK(hm_config_parse(&cfg, "above_limit = yes\n", &err) == 0);
 	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (256u << 20) &&
 	      !strcmp(src, "annotation"));
 	hm_spec_free(&sp);
+	hm_config_defaults(&cfg);
 	CHECK(hm_spec_parse(&sp, j2, strlen(j2), &err) == 0);
 	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (128u << 20) &&
 	      !strcmp(src, "memory.limit"));
@@ -221,6 +405,54 @@ static void t_spec(void)
 	CHECK(hm_spec_load(&sp, "relative", &err) < 0 && err.code == HM_EXIT_INPUT);
 }
 
+/* Safe defaults: the annotation may not exceed the container's memory
+ * limit; without a limit, max_size (2Gi unless configured) caps it; the
+ * operator can lift both. */
+static void t_size_caps(void)
+{
+	const char *over = "{\"annotations\":{\"io.hotmem.size\":\"256Mi\"},"
+			   "\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *under = "{\"annotations\":{\"io.hotmem.size\":\"64Mi\"},"
+			    "\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *huge = "{\"annotations\":{\"io.hotmem.size\":\"512Gi\"}}";
+	const char *two = "{\"annotations\":{\"io.hotmem.size\":\"2Gi\"}}";
+	const char *biglimit = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":8589934592}}}}";
+	struct hm_config cfg;
+	struct hm_spec sp;
+	struct hm_error err;
+	const char *src;
+	uint64_t b;
+
+	hm_config_defaults(&cfg);
+	CHECK(hm_spec_parse(&sp, over, strlen(over), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) < 0 && err.code == HM_EXIT_INPUT &&
+	      strstr(err.msg, "above the container's memory limit"));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, under, strlen(under), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (64u << 20));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, huge, strlen(huge), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) < 0 && err.code == HM_EXIT_INPUT &&
+	      strstr(err.msg, "above max_size"));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, two, strlen(two), &err) == 0); /* exactly the default cap */
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (UINT64_C(2) << 30));
+	hm_spec_free(&sp);
+	/* a memory limit caps itself: the cap without a limit does not apply */
+	CHECK(hm_spec_parse(&sp, biglimit, strlen(biglimit), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (UINT64_C(8) << 30));
+	hm_spec_free(&sp);
+	/* the operator raises both */
+	CHECK(hm_config_parse(&cfg, "above_limit = yes\nmax_size = 1Ti\n", &err) == 0);
+	CHECK(hm_spec_parse(&sp, over, strlen(over), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (256u << 20));
+	hm_spec_free(&sp);
+	CHECK(hm_spec_parse(&sp, huge, strlen(huge), &err) == 0);
+	CHECK(hm_size_resolve(&sp, NULL, &cfg, &b, &src, &err) == 0 && b == (UINT64_C(512) << 30));
+	hm_spec_free(&sp);
+	hm_config_free(&cfg);
+}
+
 /* --- hotmem.conf ------------------------------------------------------------ */
 
 static void t_config(void)
@@ -230,7 +462,7 @@ static void t_config(void)
 
 	hm_config_defaults(&c);
 	CHECK(hm_config_parse(&c,
-			      "# comment\ndefault_size = 128M\npolicy = fallback\n"
+			      "# comment\ndefault_size = 128Mi\npolicy = fallback\n"
 			      "provider = /usr/bin/true\nprovider_timeout = 2.5\nblocks = 8-63\n"
 			      "log = stderr\nmissing_kernel = passthrough\n",
 			      &err) == 0);
@@ -247,6 +479,14 @@ static void t_config(void)
 	CHECK(hm_config_parse(&c, "provider = relative/path\n", &err) < 0);
 	CHECK(hm_config_parse(&c, "blocks = 9-3\n", &err) < 0);
 	CHECK(hm_config_parse(&c, "just words\n", &err) < 0);
+	hm_config_free(&c);
+
+	/* the hook's own waits must end before the runtime kills it */
+	hm_config_defaults(&c);
+	CHECK(hm_config_parse(&c, "provider_timeout = 20\n", &err) < 0 &&
+	      err.code == HM_EXIT_CONFIG && strstr(err.msg, "below hook_timeout"));
+	hm_config_defaults(&c);
+	CHECK(hm_config_parse(&c, "provider_timeout = 20\nhook_timeout = 60\n", &err) == 0);
 	hm_config_free(&c);
 }
 
@@ -308,6 +548,27 @@ static void t_ledger(void)
 	hm_ledger_close(&l2);
 }
 
+/* status reads: a shared lock (two at once, none while a hook writes) and
+ * no ledger directory or lock file created. */
+static void t_ledger_ro(void)
+{
+	struct hm_ledger a, b, w;
+	struct hm_error err;
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/ro-ledger", tmp);
+	CHECK(hm_ledger_open_ro(&a, dir, 50, &err) == 1);
+	CHECK(access(dir, F_OK) < 0 && errno == ENOENT);
+	CHECK(hm_ledger_open(&w, dir, 50, &err) == 0);
+	CHECK(hm_ledger_open_ro(&a, dir, 50, &err) < 0 && err.code == HM_EXIT_LEDGER);
+	hm_ledger_close(&w);
+	CHECK(hm_ledger_open_ro(&a, dir, 50, &err) == 0);
+	CHECK(hm_ledger_open_ro(&b, dir, 50, &err) == 0);
+	CHECK(hm_ledger_open(&w, dir, 50, &err) < 0); /* a writer waits for readers */
+	hm_ledger_close(&a);
+	hm_ledger_close(&b);
+}
+
 /* --- claim / release / gc on a fake tree -------------------------------------- */
 
 #define MEM "sys/devices/system/memory"
@@ -334,6 +595,7 @@ static void ctx_init(struct hm_ctx *c)
 	c->paths.proc = hm_strdup_printf("%s/proc", tmp);
 	c->paths.cgroup = hm_strdup_printf("%s/cg", tmp);
 	snprintf(dir, sizeof(dir), "%s/run", tmp);
+	put_file("proc/self/cgroup", "0::/\n"); /* the runtime's cgroup: the root */
 	if (hm_ledger_open(&c->ledger, dir, 100, &err) < 0) {
 		fprintf(stderr, "ledger: %s\n", err.msg);
 		exit(2);
@@ -483,6 +745,279 @@ static void t_gc(void)
 	CHECK(hm_release(&c, "removed", &err) == 0);
 	get_file(MEM "/memory36/state", buf, sizeof(buf));
 	CHECK(!strcmp(buf, "offline"));
+	ctx_free(&c);
+}
+
+/* gc keeps a live container's blocks: its init moved into a child cgroup
+ * (systemd's init.scope), its pid gone but its cgroup still populated, or
+ * anything that cannot be read (unknown counts as alive). */
+static void put_rec(struct hm_ctx *c, const char *id, const char *cg, long long pid, long block)
+{
+	struct hm_record r;
+	struct hm_error err;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	snprintf(r.cgroup, sizeof(r.cgroup), "%s", cg);
+	r.state = HM_REC_BOUND;
+	r.pid = pid;
+	r.nblocks = 1;
+	r.blocks[0] = block;
+	CHECK(hm_ledger_put(&c->ledger, &r, &err) == 0);
+}
+
+static void t_gc_alive(void)
+{
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[64], path[512];
+
+	ctx_init(&c);
+	/* nested: init moved itself into /nest/init.scope */
+	fake_block(50, "online", "bound /nest");
+	put_file("proc/5050/cgroup", "0::/nest/init.scope\n");
+	put_file("cg/nest/memory.hotplug", "");
+	put_file("cg/nest/cgroup.events", "populated 1\nfrozen 0\n");
+	put_rec(&c, "nest", "/nest", 5050, 50);
+	/* a sibling whose name only starts like the record's is not a descendant */
+	fake_block(51, "online", "bound /sib");
+	put_file("proc/5051/cgroup", "0::/sibling\n");
+	put_file("cg/sib/memory.hotplug", "");
+	put_file("cg/sib/cgroup.events", "populated 0\nfrozen 0\n");
+	put_rec(&c, "sib", "/sib", 5051, 51);
+	/* init gone (pid reused elsewhere or dead), cgroup still populated */
+	fake_block(52, "online", "bound /busy");
+	put_file("cg/busy/memory.hotplug", "");
+	put_file("cg/busy/cgroup.events", "populated 1\nfrozen 0\n");
+	put_rec(&c, "busy", "/busy", 999996, 52);
+	/* its /proc/<pid>/cgroup cannot be read: unknown, so alive */
+	fake_block(53, "online", "bound /unk");
+	snprintf(path, sizeof(path), "%s/proc/5053/cgroup", tmp);
+	mkdir(path, 0755);
+	put_file("proc/5053/cgroup/x", "");
+	put_file("cg/unk/memory.hotplug", "");
+	put_rec(&c, "unk", "/unk", 5053, 53);
+
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "nest", &r, &err) == 0);
+	get_file("cg/nest/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "busy", &r, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "unk", &r, &err) == 0);
+	/* the sibling's cgroup is empty: that container is gone */
+	get_file("cg/sib/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-51"));
+	hm_ledger_del(&c.ledger, "nest", &err);
+	hm_ledger_del(&c.ledger, "busy", &err);
+	hm_ledger_del(&c.ledger, "unk", &err);
+	ctx_free(&c);
+}
+
+/* A 320-character cgroup path (kind, systemd slices) is kept whole: the
+ * release finds the blocks the kernel shows bound to it. */
+static void t_long_cgroup(void)
+{
+	struct hm_state st = { .id = "long", .pid = 4260 };
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char cg[400], rel[512], buf[512];
+	size_t n;
+
+	n = (size_t)snprintf(cg, sizeof(cg), "/kubepods.slice/%0100d/%0100d/", 1, 2);
+	while (n < 320)
+		cg[n++] = 'x';
+	cg[n] = '\0';
+	CHECK(strlen(cg) == 320);
+	ctx_init(&c);
+	fake_block(60, "offline", "unbound");
+	put_file("proc/4260/cgroup", "0::%s\n", cg);
+	snprintf(rel, sizeof(rel), "cg%s/memory.hotplug", cg);
+	put_file(rel, "");
+	snprintf(rel, sizeof(rel), "cg%s/cgroup.events", cg);
+	put_file(rel, "populated 1\n");
+	c.cfg.block_min = c.cfg.block_max = 60;
+	CHECK(hm_claim(&c, &st, 1, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "long", &r, &err) == 0 && !strcmp(r.cgroup, cg));
+	snprintf(buf, sizeof(buf), "bound %s", cg);
+	fake_block(60, "online", buf);
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0); /* alive: kept */
+	snprintf(rel, sizeof(rel), "cg%s/memory.hotplug", cg);
+	get_file(rel, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+60"));
+	CHECK(hm_release(&c, "long", &err) == 0);
+	get_file(rel, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-60"));
+	CHECK(hm_ledger_get(&c.ledger, "long", &r, &err) == 1);
+	ctx_free(&c);
+}
+
+/* poststop asks the provider to shrink by what it released, only when it
+ * released something, and a failing provider is only a warning then. */
+static void poststop_failing(void)
+{
+	struct hm_error err;
+	struct hm_ctx c;
+
+	ctx_init(&c);
+	c.cfg.log = HM_LOG_STDERR;
+	hm_log_init(HM_LOG_STDERR);
+	hm_log_set_id("ps2");
+	c.cfg.provider = hm_strdup_printf("%s/provider.sh", tmp);
+	hm_provider_spawner_start(&c.cfg, &err);
+	put_rec(&c, "ps2", "/ps2", 999990, 72);
+	fake_block(72, "online", "bound /ps2");
+	put_file("cg/ps2/memory.hotplug", "");
+	put_file("provider.fail", "");
+	if (hm_poststop(&c, "ps2", &err) == 0)
+		hm_log_flush();
+	else
+		hm_log_error(&err);
+	hm_provider_spawner_stop();
+	hm_log_init(0);
+	hm_log_set_id(NULL);
+	ctx_free(&c);
+}
+
+static void t_poststop_provider(void)
+{
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[4096];
+
+	put_file("provider.sh",
+		 "#!/bin/sh\necho \"$*\" >> %s/provider.log\n[ ! -e %s/provider.fail ]\n", tmp,
+		 tmp);
+	snprintf(buf, sizeof(buf), "%s/provider.sh", tmp);
+	chmod(buf, 0755);
+	put_file("provider.log", "");
+	ctx_init(&c);
+	c.cfg.provider = strdup(buf);
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	/* nothing recorded: nothing released, the provider not asked */
+	CHECK(hm_poststop(&c, "nobody", &err) == 0);
+	get_file("provider.log", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	/* two 128 MiB blocks released: shrink by 256 MiB */
+	put_rec(&c, "ps", "/ps", 999991, 70);
+	{
+		struct hm_record r;
+
+		CHECK(hm_ledger_get(&c.ledger, "ps", &r, &err) == 0);
+		r.nblocks = 2;
+		r.blocks[1] = 71;
+		CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	}
+	fake_block(70, "online", "bound /ps");
+	fake_block(71, "online", "orphan /ps");
+	put_file("cg/ps/memory.hotplug", "");
+	CHECK(hm_poststop(&c, "ps", &err) == 0);
+	get_file("provider.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "shrink 268435456 ps\n"));
+	hm_provider_spawner_stop();
+	ctx_free(&c);
+
+	/* the provider fails: poststop still succeeds, with a warning line */
+	capture_stderr(poststop_failing, buf, sizeof(buf));
+	CHECK(strstr(buf, "hotmem-hook: ps2: warning: provider shrink 134217728 exited with 1"));
+	get_file("cg/ps2/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-72"));
+}
+
+/* While the provider grows memory, the ledger lock is free: another hook
+ * (here a child that waits at most 300 ms for it) gets it at once. */
+static void t_provider_unlocked(void)
+{
+	struct hm_state st = { .id = "grow", .pid = 4270 };
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[512], dir[512];
+	int status = -1;
+	pid_t pid;
+
+	put_file("grow.sh",
+		 "#!/bin/sh\nsleep 1\nd=%s/" MEM "/memory80\nmkdir -p $d\n"
+		 "echo unbound > $d/hotplug_owner\necho offline > $d/state\n",
+		 tmp);
+	snprintf(buf, sizeof(buf), "%s/grow.sh", tmp);
+	chmod(buf, 0755);
+	put_file("proc/4270/cgroup", "0::/grow\n");
+	put_file("cg/grow/memory.hotplug", "");
+	put_file("cg/grow/cgroup.events", "populated 1\n");
+	ctx_init(&c);
+	c.cfg.block_min = c.cfg.block_max = 80;
+	c.cfg.provider = strdup(buf);
+	c.cfg.provider_timeout_ms = 5000;
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	snprintf(dir, sizeof(dir), "%s/run", tmp);
+	pid = fork();
+	if (pid == 0) {
+		struct hm_ledger l;
+
+		usleep(400 * 1000);
+		_exit(hm_ledger_open(&l, dir, 300, &err) == 0 ? 0 : 1);
+	}
+	CHECK(hm_claim(&c, &st, 1, &err) == 0);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	get_file("cg/grow/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+80"));
+	hm_provider_spawner_stop();
+	hm_ledger_del(&c.ledger, "grow", &err);
+	ctx_free(&c);
+}
+
+/* Blocks only go to the container's own cgroup: never to the runtime's
+ * (cgroups disabled leave the pid there), and within linux.cgroupsPath. */
+static bool owner_ok(const char *cg, const char *cgroups_path, const char *want_msg)
+{
+	struct hm_paths p = { 0 };
+	struct hm_error err;
+	bool ok;
+
+	p.proc = hm_strdup_printf("%s/ownproc", tmp);
+	ok = hm_cgroup_check_owner(&p, cg, cgroups_path, &err) == 0;
+	if (want_msg)
+		ok = !ok && err.code == HM_EXIT_PROCESS && strstr(err.msg, want_msg);
+	hm_paths_free(&p);
+	return ok;
+}
+
+static void t_cgroup_owner(void)
+{
+	struct hm_state st = { .id = "nocg", .pid = 4290 };
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[64];
+
+	put_file("ownproc/self/cgroup", "0::/system.slice/containerd.service\n");
+	CHECK(owner_ok("/system.slice/containerd.service", NULL, "runtime's own"));
+	CHECK(owner_ok("/system.slice", NULL, "runtime's own"));
+	CHECK(owner_ok("/kubepods/pod1/ctr", NULL, NULL));
+	CHECK(owner_ok("/kubepods/pod1/ctr", "/kubepods/pod1/ctr", NULL));
+	CHECK(owner_ok("/kubepods/pod1/ctr/init.scope", "/kubepods/pod1/ctr", NULL));
+	CHECK(owner_ok("/kubepods/pod1/ctr2", "/kubepods/pod1/ctr", "not its linux.cgroupsPath"));
+	CHECK(owner_ok("/kubepods.slice/cri-containerd-abc.scope",
+		       "kubepods.slice:cri-containerd:abc", NULL));
+	CHECK(owner_ok("/kubepods.slice/cri-containerd-abc.scope/init",
+		       "kubepods.slice:cri-containerd:abc", NULL));
+	CHECK(owner_ok("/machine.slice/abc.scope", "machine.slice::abc", NULL));
+	CHECK(owner_ok("/kubepods.slice/cri-containerd-abcd.scope",
+		       "kubepods.slice:cri-containerd:abc", "not its systemd unit"));
+	CHECK(owner_ok("/system.slice/containerd.service", "/system.slice/containerd.service",
+		       "runtime's own"));
+
+	/* the claim refuses such a cgroup and binds nothing */
+	put_file("proc/4290/cgroup", "0::/rt\n");
+	put_file("cg/rt/memory.hotplug", "");
+	ctx_init(&c);
+	put_file("proc/self/cgroup", "0::/rt\n");
+	CHECK(hm_claim(&c, &st, 1, &err) < 0 && err.code == HM_EXIT_PROCESS &&
+	      strstr(err.msg, "runtime's own"));
+	get_file("cg/rt/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	put_file("proc/self/cgroup", "0::/\n");
 	ctx_free(&c);
 }
 
@@ -653,7 +1188,7 @@ static void t_blocks_list(void)
 		CHECK(v[3].owner == HM_OWNER_UNBOUND && !strcmp(v[3].state, "offline"));
 		CHECK(v[4].owner == HM_OWNER_BOUND && !strcmp(v[4].owner_path, "/web"));
 	}
-	free(v);
+	hm_blocks_free(v, n);
 	v = NULL;
 	free(p.sysfs);
 
@@ -665,7 +1200,7 @@ static void t_blocks_list(void)
 	CHECK(hm_blocks_list(&p, &v, &n, &err) == 0 && n == 3);
 	for (size_t i = 0; i < n; i++)
 		CHECK(!v[i].has_owner_file && v[i].owner == HM_OWNER_UNKNOWN);
-	free(v);
+	hm_blocks_free(v, n);
 	hm_paths_free(&p);
 }
 
@@ -681,13 +1216,22 @@ int main(void)
 	}
 	hm_log_init(0);
 	run_case("sizes", t_sizes);
+	run_case("log-escape", t_log_escape);
 	run_case("state-json", t_state);
 	run_case("config-json-and-size-rule", t_spec);
+	run_case("json-hostile-input", t_json_hostile);
+	run_case("size-caps", t_size_caps);
 	run_case("hotmem-conf", t_config);
 	run_case("ledger", t_ledger);
+	run_case("ledger-read-only", t_ledger_ro);
 	run_case("claim-release-fake-tree", t_claim);
 	run_case("gc-fake-tree", t_gc);
 	run_case("gc-poststop-sweep", t_gc_hook);
+	run_case("gc-keeps-live-containers", t_gc_alive);
+	run_case("long-cgroup-path", t_long_cgroup);
+	run_case("poststop-provider", t_poststop_provider);
+	run_case("provider-wait-unlocked", t_provider_unlocked);
+	run_case("cgroup-belongs-to-container", t_cgroup_owner);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);

@@ -63,21 +63,56 @@ check no-bundle 3 '^hotmem-hook: c1: no config.json in bundle /nonexistent' sh -
 	"echo '{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"created\",\"pid\":1,\"bundle\":\"/nonexistent\"}' | $hook createRuntime"
 echo 'policy = lax' > "$tmp/bad.conf"
 check bad-config 10 'bad.conf: line 1: bad value' env HOTMEM_CONFIG="$tmp/bad.conf" "$hook" gc
+# status only reads: it creates no ledger directory (nor lock file)
+mkdir -p "$tmp/sys/devices/system/memory" && echo 8000000 > "$tmp/sys/devices/system/memory/block_size_bytes"
+if HOTMEM_SYSFS_ROOT=$tmp/sys HOTMEM_LEDGER_DIR=$tmp/ro-ledger "$hook" status > /dev/null &&
+   [ ! -e "$tmp/ro-ledger" ]; then
+	echo "PASS host:hook/cli-status-creates-nothing"
+else
+	echo "FAIL host:hook/cli-status-creates-nothing"
+fi
 if "$hook" --version | grep -q '^hotmem-hook [0-9]'; then echo "PASS host:hook/cli-version"; else echo "FAIL host:hook/cli-version"; fi
 if "$hook" --help | grep -q 'usage: hotmem-hook'; then echo "PASS host:hook/cli-help"; else echo "FAIL host:hook/cli-help"; fi
-# make install lays out the binary, the config, the hooks.d files (whose path
-# names the installed binary) and the man page.
+# make install lays out the binary, the config, the hooks.d files where
+# podman and CRI-O read them (their path names the installed binary), the gc
+# timer and service, and the man page.
 dest=$tmp/dest
 if make -s -C "$top/oci-hook" install DESTDIR="$dest" PREFIX=/usr/local > "$tmp/install.log" 2>&1 &&
    [ -x "$dest/usr/local/libexec/hotmem/hotmem-hook" ] && [ -f "$dest/etc/hotmem/hotmem.conf" ] &&
    [ -f "$dest/usr/local/share/man/man8/hotmem-hook.8" ] &&
-   [ "$(jq -r .hook.path "$dest/usr/local/share/containers/oci/hooks.d/hotmem-poststop.json")" = \
+   [ "$(jq -r .hook.path "$dest/etc/containers/oci/hooks.d/hotmem-poststop.json")" = \
      /usr/local/libexec/hotmem/hotmem-hook ] &&
+   [ -f "$dest/usr/local/lib/systemd/system/hotmem-gc.timer" ] &&
    HOTMEM_CONFIG="$dest/etc/hotmem/hotmem.conf" "$dest/usr/local/libexec/hotmem/hotmem-hook" --version > /dev/null; then
 	echo "PASS host:hook/make-install"
 else
 	cat "$tmp/install.log"
 	echo "FAIL host:hook/make-install"
+fi
+# A second install keeps the operator's hotmem.conf; PREFIX=/usr names
+# /usr/libexec/... in the hooks.d files and the gc service.
+echo "max_size = 8Gi" > "$dest/etc/hotmem/hotmem.conf"
+if make -s -C "$top/oci-hook" install DESTDIR="$dest" PREFIX=/usr > "$tmp/install2.log" 2>&1 &&
+   [ "$(cat "$dest/etc/hotmem/hotmem.conf")" = "max_size = 8Gi" ] &&
+   [ "$(jq -r .hook.path "$dest/etc/containers/oci/hooks.d/hotmem-createRuntime.json")" = \
+     /usr/libexec/hotmem/hotmem-hook ] &&
+   grep -qx "ExecStart=/usr/libexec/hotmem/hotmem-hook gc" "$dest/usr/lib/systemd/system/hotmem-gc.service"; then
+	echo "PASS host:hook/make-install-keeps-config-and-prefix"
+else
+	cat "$tmp/install2.log"
+	echo "FAIL host:hook/make-install-keeps-config-and-prefix"
+fi
+# The gc timer and service are valid units (the binary path swapped for the
+# built one, which exists here; no man page lookup).
+mkdir -p "$tmp/units"
+sed "s|^ExecStart=[^ ]*|ExecStart=$hook|" "$dest/usr/lib/systemd/system/hotmem-gc.service" > "$tmp/units/hotmem-gc.service"
+cp "$dest/usr/lib/systemd/system/hotmem-gc.timer" "$tmp/units/"
+if ! command -v systemd-analyze > /dev/null; then
+	echo "FAIL host:hook/systemd-units (no systemd-analyze: install systemd, tests/tools/deps.sh)"
+elif systemd-analyze verify --man=no "$tmp/units/hotmem-gc.timer" "$tmp/units/hotmem-gc.service"; then
+	echo "PASS host:hook/systemd-units"
+else
+	echo "FAIL host:hook/systemd-units"
 fi
 # The installed config, with every documented default, parses.
 if HOTMEM_CONFIG="$top/oci-hook/hotmem.conf" HOTMEM_SYSFS_ROOT=$tmp/nosys "$hook" gc 2>&1 | grep -q 'hotmem.conf'; then

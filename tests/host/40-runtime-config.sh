@@ -20,6 +20,8 @@ for f in sys.argv[1:]:
     assert d["hook"]["path"].startswith("/"), f
     assert d["hook"]["args"][1] in d["stages"], f
     assert "annotations" in d["when"], f
+    # the hook's own waits (hotmem.conf's hook_timeout, 30) end before this
+    assert d["hook"].get("timeout") == 30, f
     stages.update(d["stages"])
 assert stages == {"createRuntime", "poststop"}, stages
 PY

@@ -12,14 +12,14 @@ blocks=$HM_NEW
 id=hm-hook-big
 trap 'crun delete -f $id >/dev/null 2>&1; hm_unplug_dimm $HM_DIMM $blocks' EXIT
 hm_hook_bundle /tmp/$id /bin/true || hm_fail "bundle"
-hm_bundle_set /tmp/$id ".annotations = {\"io.hotmem.size\": \"64G\", \"run.oci.hooks.stderr\": \"/hmout/hooks.err\"} | .linux.cgroupsPath = \"/$id\""
+hm_bundle_set /tmp/$id ".annotations = {\"io.hotmem.size\": \"1Gi\", \"run.oci.hooks.stderr\": \"/hmout/hooks.err\"} | .linux.cgroupsPath = \"/$id\""
 rm -f $HM_OUT/hooks.err
 if crun run --bundle /tmp/$id $id > $HM_OUT/$id.out 2>&1 < /dev/null; then
 	hm_fail "crun run succeeded"
 fi
 cat $HM_OUT/$id.out $HM_OUT/hooks.err
 [ "$(wc -l < $HM_OUT/hooks.err)" = 1 ] || hm_fail "not one line from the hook"
-grep -q "^hotmem-hook: $id: needs 68719476736 bytes = 512 blocks of 128 MiB, only [0-9]* offline hot-plugged blocks available" \
+grep -q "^hotmem-hook: $id: needs 1073741824 bytes = 8 blocks of 128 MiB, only [0-9]* offline hot-plugged blocks available" \
 	$HM_OUT/hooks.err || hm_fail "the hook's message is not in run.oci.hooks.stderr"
 grep -q "error executing hook .* (exit code: 5)" $HM_OUT/$id.out || hm_fail "crun did not report the exit code"
 ! crun state $id > /dev/null 2>&1 || hm_fail "the container exists"

@@ -21,7 +21,7 @@ case_() {
 	hm_expect_clean $blocks
 }
 case_ truncated 3 '^hotmem-hook: -: malformed state JSON' '{"ociVersion":"1.0.2","id":"hm-bad","sta'
-case_ huge 3 'larger than 65536 bytes' "$(head -c 70000 /dev/zero | tr '\0' ' ')"
+case_ huge 3 'larger than 2097152 bytes' "$(head -c 2200000 /dev/zero | tr '\0' ' ')"
 case_ no-id 3 "state JSON has no 'id'" '{"ociVersion":"1.0.2","status":"created","pid":1,"bundle":"/tmp"}'
 case_ pid-0 4 "^hotmem-hook: $id: state has no container pid" "$(hm_state $id 0 /tmp/$id)"
 sleep 0.01 & dead=$!; wait $dead
@@ -29,12 +29,12 @@ case_ dead-pid 4 "^hotmem-hook: $id: container pid $dead is not running" "$(hm_s
 case_ root-cgroup 4 "container pid $$ is in the root cgroup" "$(hm_state $id $$ /tmp/$id)"
 mkdir -p /tmp/nobundle
 case_ no-config-json 3 "^hotmem-hook: $id: no config.json in bundle /tmp/nobundle" "$(hm_state $id $good /tmp/nobundle)"
-for s in 0 -1 lots 9999999999999999T; do
+for s in 0 -1 lots 9999999999999999T 64MB 1g 1.2.3; do
 	printf '{"annotations":{"io.hotmem.size":"%s"}}' "$s" > /tmp/$id/config.json
 	case_ "size-$s" 3 "^hotmem-hook: $id: annotation io.hotmem.size: size '$s' is" "$(hm_state $id $good /tmp/$id)"
 done
-printf '{"annotations":{"io.hotmem.size":"64G"}}' > /tmp/$id/config.json
-case_ size-above-all 5 "needs 68719476736 bytes = 512 blocks of 128 MiB, only [0-9]+ offline" "$(hm_state $id $good /tmp/$id)"
+printf '{"annotations":{"io.hotmem.size":"1Gi"}}' > /tmp/$id/config.json
+case_ size-above-all 5 "needs 1073741824 bytes = 8 blocks of 128 MiB, only [0-9]+ offline" "$(hm_state $id $good /tmp/$id)"
 printf '{"annotations":{"io.hotmem.size":"100M"}}' > /tmp/$id/config.json
 
 # A corrupt and an old-format record: gc moves them aside, create still works.

@@ -37,10 +37,11 @@ grep -q "^poststop {\"id\":\"$id\",\"status\":\"stopped\"" $HM_OUT/rec.log || hm
 grep -q "^poststop .*cgroup_exists=no" $HM_OUT/rec.log || hm_fail "cgroup still there at poststop"
 hm_expect_clean $blocks
 
-# Timeout: the provider takes 30 s, crun gives the hook 2.
+# Timeout: the provider takes 30 s, crun gives the hook 2 (an operator
+# whose hook_timeout does not match the runtime's).
 printf '#!/bin/sh\nsleep 30\n' > /tmp/slow-provider.sh
 chmod +x /tmp/slow-provider.sh
-printf 'provider = /tmp/slow-provider.sh\nprovider_timeout = 60\n' > /tmp/slow.conf
+printf 'provider = /tmp/slow-provider.sh\nprovider_timeout = 60\nhook_timeout = 90\n' > /tmp/slow.conf
 hm_bundle /tmp/hm-timeout /bin/true || hm_fail "bundle"
 hm_bundle_set /tmp/hm-timeout ".annotations = {\"io.hotmem.size\": \"1G\"} | .linux.cgroupsPath = \"/hm-timeout\" |
 	.hooks = {\"createRuntime\": [{\"path\": \"$HM_HOOK\", \"args\": [\"hotmem-hook\", \"createRuntime\"],

@@ -3,7 +3,8 @@
 # configured provider to grow memory.  The test's provider asks the VMM
 # (QMP, via the same request channel as the tests) to grow virtio-mem; the
 # new blocks appear offline, the hook binds one and the container runs.
-# After the container is deleted the hook calls the provider to shrink, and
+# After the container is deleted the hook calls the provider to shrink by
+# the one block it released, and
 # virtio-mem gives the released memory back to the VMM.
 . /hotmem/lib/testlib.sh
 [ "$(hm_req vmem-size)" = 0 ] || hm_fail "virtio-mem not empty at the start"
@@ -26,7 +27,7 @@ shrink)	free=0
 esac
 PROV
 chmod +x /tmp/provider.sh
-printf 'provider = /tmp/provider.sh\nprovider_timeout = 30\n' > /tmp/provider.conf
+printf 'provider = /tmp/provider.sh\nprovider_timeout = 30\nhook_timeout = 60\n' > /tmp/provider.conf
 : > /hmout/provider.log
 id=hm-provider
 trap 'crun delete -f $id >/dev/null 2>&1; hm_req vmem-resize 0 >/dev/null' EXIT
@@ -34,7 +35,8 @@ offline_before=$(hm_blocks offline | wc -l)
 hm_hook_bundle /tmp/$id /bin/hm-alloc 16 || hm_fail "bundle"
 hm_bundle_set /tmp/$id ".linux.resources.memory.limit = $((100 << 20)) | .linux.cgroupsPath = \"/$id\" |
 	.hooks.createRuntime[0].env = [\"HOTMEM_CONFIG=/tmp/provider.conf\", \"PATH=$PATH\"] |
-	.hooks.poststop[0].env = [\"HOTMEM_CONFIG=/tmp/provider.conf\", \"PATH=$PATH\"]"
+	.hooks.poststop[0].env = [\"HOTMEM_CONFIG=/tmp/provider.conf\", \"PATH=$PATH\"] |
+	.hooks.createRuntime[0].timeout = 60 | .hooks.poststop[0].timeout = 60"
 # No offline block exists before (each test unplugs what it plugged), so
 # the hook must ask the provider.
 [ "$offline_before" = 0 ] || hm_fail "unexpected offline blocks: $(hm_blocks offline)"
@@ -49,7 +51,7 @@ crun kill $id KILL
 hm_wait "[ \"\$(crun state $id | jq -r .status)\" = stopped ]" 30 || hm_fail "container did not stop"
 crun delete $id || hm_fail "crun delete"
 cat /hmout/provider.log
-grep -q "^provider: shrink 0 $id" /hmout/provider.log || hm_fail "provider not asked to shrink"
+grep -q "^provider: shrink $(hm_block_size) $id" /hmout/provider.log || hm_fail "provider not asked to shrink"
 [ "$(hm_req vmem-size)" = 0 ] || hm_fail "virtio-mem not given back: $(hm_req vmem-size)"
 [ "$(hm_records)" = 0 ] || hm_fail "ledger not empty"
 exit 0

@@ -7,7 +7,7 @@
 # and unbound with zero pages migrated.  (CRI-O reads the same files through
 # the same containers library.)
 . /hotmem/lib/testlib.sh
-hooksd=/usr/local/share/containers/oci/hooks.d
+hooksd=/etc/containers/oci/hooks.d
 [ -x /usr/bin/podman ] || hm_fail "podman is not in the initramfs"
 [ -f $hooksd/hotmem-createRuntime.json ] && [ -f $hooksd/hotmem-poststop.json ] ||
 	hm_fail "make install did not put the hooks.d files in $hooksd"
