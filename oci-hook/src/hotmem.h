@@ -197,6 +197,10 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n,
 /* Read one block; returns 0, or 1 when it does not exist (vanished). */
 int hm_block_read(const struct hm_paths *p, long id, struct hm_block *b, struct hm_error *err);
 int hm_block_offline(const struct hm_paths *p, long id, struct hm_error *err);
+/* memoryN/hotplug_used_pages: 0 and *used, or 1 when the kernel has none
+ * for this block (older kernel, unbound, gone). */
+int hm_block_used_pages(const struct hm_paths *p, long id, unsigned long *used,
+			struct hm_error *err);
 /* hotplug_owner's text; *path gets a copy of the cgroup (NULL if none).
  * -1: unknown text (kind HM_OWNER_UNKNOWN), or ENOMEM with *path NULL. */
 int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char **path);

@@ -11,8 +11,12 @@
  *                                    (crun removed the cgroup already)
  *   offline and unbound, or gone     nothing left to do
  *   anything else                    not ours (any more): leave it alone
- * A block with pages still in use answers EBUSY; with wait, it is retried
- * until release_timeout, else the record stays for a later gc.
+ * A bound block with pages still in use answers EBUSY; with wait, it is
+ * retried until release_timeout, else the record stays for a later gc.
+ * An orphan takes no new allocation, only frees: with wait, it is left
+ * until hotplug_used_pages reads 0, so that it offlines without migration;
+ * once the wait is over (and always for gc), it is offlined anyway, and
+ * the kernel migrates what is left into general memory (logged).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,8 +38,30 @@ static enum block_todo block_todo(const struct hm_block *b, const struct hm_reco
 	return TODO_FOREIGN;
 }
 
-/* One attempt at one block: 0 done, 1 busy, -1 error. */
-static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, struct hm_error *err)
+/* An orphan's offline: 0 done, 1 still in use and !last, -1 error. */
+static int offline_orphan(struct hm_ctx *c, long id, bool last, struct hm_error *err)
+{
+	unsigned long used = 0;
+	int ret = hm_block_used_pages(&c->paths, id, &used, err);
+
+	if (ret < 0)
+		return -1;
+	if (used && !last)
+		return 1;
+	if (hm_block_offline(&c->paths, id, err) < 0)
+		return -1;
+	if (used)
+		hm_log("block %ld: %lu pages still in use after the wait; offlined by migrating them",
+		       id, used);
+	return 0;
+}
+
+/*
+ * One attempt at one block: 0 done, 1 busy, -1 error.  last: the final
+ * attempt (no wait, or the wait is over).
+ */
+static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, bool last,
+			 struct hm_error *err)
 {
 	cleanup_free char *file = NULL;
 	char tok[32];
@@ -63,7 +89,9 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, s
 		ret = hm_write_once(file, tok, err);
 		break;
 	case TODO_OFFLINE:
-		ret = hm_block_offline(&c->paths, id, err);
+		ret = offline_orphan(c, id, last, err);
+		if (ret == 1)
+			return 1;
 		break;
 	}
 	if (ret < 0 && err->errnum == EBUSY)
@@ -97,12 +125,13 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 	hm_debug_point("release-recorded");
 	hm_trace("release-recorded");
 	for (;;) {
+		bool last = !wait || hm_now_ns() > deadline;
 		size_t kept = 0;
 
 		attempts++;
 
 		for (size_t i = 0; i < r->nblocks; i++) {
-			int ret = release_block(c, r, r->blocks[i], err);
+			int ret = release_block(c, r, r->blocks[i], last, err);
 
 			if (ret < 0)
 				return -1;
@@ -114,7 +143,7 @@ int hm_release_record(struct hm_ctx *c, struct hm_record *r, bool wait, struct h
 		hm_trace("release-blocks");
 		if (!kept)
 			break;
-		if (!wait || hm_now_ns() > deadline) {
+		if (last) {
 			if (hm_ledger_put(&c->ledger, r, err) < 0)
 				return -1;
 			hm_log("%zu of %zu blocks still in use; kept in the ledger for gc", kept,

@@ -198,6 +198,29 @@ int hm_blocks_list(const struct hm_paths *p, struct hm_block **out, size_t *n, s
 	return 0;
 }
 
+int hm_block_used_pages(const struct hm_paths *p, long id, unsigned long *used,
+			struct hm_error *err)
+{
+	cleanup_free char *path = hm_strdup_printf("%s" MEMDIR "/memory%ld/hotplug_used_pages",
+						   p->sysfs, id);
+	char buf[32], *end;
+
+	*used = 0;
+	if (!path)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_read_attr(path, buf, sizeof(buf), err) < 0) {
+		/* an older kernel, a block unbound (ENXIO) or gone meanwhile */
+		if (err->errnum == ENOENT || err->errnum == ENXIO || err->errnum == ENODEV)
+			return 1;
+		return -1;
+	}
+	errno = 0;
+	*used = strtoul(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return hm_fail(err, HM_EXIT_KERNEL, EINVAL, "%s: not a number: '%s'", path, buf);
+	return 0;
+}
+
 int hm_block_offline(const struct hm_paths *p, long id, struct hm_error *err)
 {
 	cleanup_free char *path = hm_strdup_printf("%s" MEMDIR "/memory%ld/state", p->sysfs, id);
