@@ -8,13 +8,15 @@
  *   -f PFN    then print "has_pfn=1" if one of the pages has frame PFN,
  *             else "has_pfn=0"
  *   -p INDEX  then print "pfn=N" of page INDEX and poison it with
- *             madvise(MADV_HWPOISON) ("poisoned")
+ *             madvise(MADV_HWPOISON) ("poisoned", or "poisoned (SIGBUS)" and
+ *             exit 0 when the kernel kills us for it)
  *   -H        then hold the memory until killed
  * Page frame numbers need CAP_SYS_ADMIN (pagemap) and MEMORY_FAILURE
  * (MADV_HWPOISON).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,17 @@
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 
 static int pagemap_fd = -1;
+
+/* memory_failure() on our own page (MF_ACTION_REQUIRED) sends SIGBUS. */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "poisoned (SIGBUS)\n";
+
+	(void)sig;
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(0);
+}
 
 static uint64_t pfn_of(const void *addr, long psz)
 {
@@ -95,6 +108,7 @@ int main(int argc, char **argv)
 
 		printf("pfn=%llu\n", (unsigned long long)pfn_of(pg, psz));
 		fflush(stdout);
+		signal(SIGBUS, on_sigbus);
 		if (madvise(pg, (size_t)psz, MADV_HWPOISON)) {
 			perror("hm-touch: madvise(MADV_HWPOISON)");
 			return 1;
