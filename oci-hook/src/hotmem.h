@@ -71,12 +71,13 @@ char *hm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 bool hm_valid_id(const char *id);
 bool hm_path_exists(const char *path);
 
-/* paths.c: every root overridable from the environment for tests. */
+/* paths.c: the roots marked (test) follow the environment only in the
+ * test build (-DHOTMEM_TESTING); the installed hook ignores them. */
 struct hm_paths {
-	char *sysfs;  /* HOTMEM_SYSFS_ROOT, default /sys */
-	char *proc;   /* HOTMEM_PROC_ROOT, default /proc */
-	char *cgroup; /* HOTMEM_CGROUP_ROOT, default: cgroup2 mount (libmount) */
-	char *ledger; /* HOTMEM_LEDGER_DIR, else config ledger_dir */
+	char *sysfs;  /* /sys; (test) HOTMEM_SYSFS_ROOT */
+	char *proc;   /* /proc; (test) HOTMEM_PROC_ROOT */
+	char *cgroup; /* the cgroup2 mount (libmount); (test) HOTMEM_CGROUP_ROOT */
+	char *ledger; /* config ledger_dir; (test) HOTMEM_LEDGER_DIR */
 	char *config; /* HOTMEM_CONFIG, default /etc/hotmem/hotmem.conf */
 };
 int hm_paths_init(struct hm_paths *p, struct hm_error *err);
@@ -267,7 +268,8 @@ enum hm_phase { HM_PHASE_START, HM_PHASE_PARSE, HM_PHASE_ACT, HM_PHASE_NONE };
 int hm_privs_enter(enum hm_phase phase, bool need_sys_admin, struct hm_error *err);
 int hm_selfcheck(void);
 
-/* debug.c: HOTMEM_DEBUG_KILL_AT=<point> SIGKILLs the hook there (tests). */
+/* debug.c: HOTMEM_DEBUG_KILL_AT=<point> SIGKILLs the hook there (test
+ * build only). */
 void hm_debug_point(const char *point);
 /* debug.c: HOTMEM_DEBUG_TRACE=1 times each step on stderr (benchmark). */
 void hm_trace(const char *step);

@@ -1204,6 +1204,62 @@ static void t_blocks_list(void)
 	hm_paths_free(&p);
 }
 
+/* --- the installed binary ------------------------------------------------------ */
+
+/* path of a program built next to this one ($(O)/<name>) */
+static char *built(const char *name)
+{
+	char self[512];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return hm_strdup_printf("%s/%s", self, name);
+}
+
+/* 1 when `<bin> status` with HOTMEM_SYSFS_ROOT at a fake tree lists its
+ * only block (memory4242), 0 when not, -1 when it could not run. */
+static int status_sees_fake_sysfs(const char *bin)
+{
+	char cmd[2048], line[256];
+	int seen = 0;
+	FILE *f;
+
+	put_file("prod/sys/devices/system/memory/block_size_bytes", "8000000\n");
+	put_file("prod/sys/devices/system/memory/memory4242/state", "offline\n");
+	put_file("prod/sys/devices/system/memory/memory4242/hotplug_owner", "unbound\n");
+	snprintf(cmd, sizeof(cmd),
+		 "HOTMEM_SYSFS_ROOT=%s/prod/sys HOTMEM_LEDGER_DIR=%s/prod/ledger "
+		 "HOTMEM_CONFIG=%s/prod/none.conf '%s' status 2>&1",
+		 tmp, tmp, tmp, bin);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		seen |= strncmp(line, "4242 ", 5) == 0;
+	return pclose(f) == -1 ? -1 : seen;
+}
+
+/* The test build follows the HOTMEM_* roots; the installed one ignores
+ * them (a caller's environment must not point a root hook elsewhere). */
+static void t_production_ignores_overrides(void)
+{
+	cleanup_free char *prod = built("hotmem-hook");
+	cleanup_free char *test = built("hotmem-hook-test");
+
+	CHECK(prod && test);
+	if (!prod || !test)
+		return;
+	CHECK(status_sees_fake_sysfs(test) == 1);
+	CHECK(status_sees_fake_sysfs(prod) == 0);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -1235,6 +1291,7 @@ int main(void)
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);
+	run_case("production-ignores-overrides", t_production_ignores_overrides);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);
