@@ -263,9 +263,16 @@ void hm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hm_log_flush(void);
 void hm_log_error(const struct hm_error *err);
 
-/* privs.c */
+/* privs.c: each phase keeps its table's capabilities permitted, none
+ * effective; need_sys_admin false (status) keeps CAP_SYS_ADMIN nowhere. */
 enum hm_phase { HM_PHASE_START, HM_PHASE_PARSE, HM_PHASE_ACT, HM_PHASE_NONE };
 int hm_privs_enter(enum hm_phase phase, bool need_sys_admin, struct hm_error *err);
+enum hm_cap { HM_CAP_SYS_ADMIN, HM_CAP_DAC_READ_SEARCH };
+/* Make cap effective (if the phase keeps it permitted), and drop it again. */
+int hm_privs_raise(enum hm_cap cap, struct hm_error *err);
+void hm_privs_lower(void);
+/* hm_write_once with CAP_SYS_ADMIN effective for that write only. */
+int hm_write_admin(const char *path, const char *data, struct hm_error *err);
 int hm_selfcheck(void);
 
 /* debug.c: HOTMEM_DEBUG_KILL_AT=<point> SIGKILLs the hook there (test

@@ -1260,6 +1260,85 @@ static void t_production_ignores_overrides(void)
 	CHECK(status_sees_fake_sysfs(prod) == 0);
 }
 
+/* --- capabilities per phase ----------------------------------------------------- */
+
+/* The hex value of a /proc/self/status field (CapEff:, CapPrm:, ...). */
+static unsigned long long status_field(const char *key)
+{
+	char line[256];
+	unsigned long long v = ~0ULL;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, strlen(key)))
+			v = strtoull(line + strlen(key), NULL, 16);
+	}
+	fclose(f);
+	return v;
+}
+
+#define BIT(c) (1ULL << (c))
+#define SYS_ADMIN BIT(21)
+#define DAC_READ_SEARCH BIT(2)
+
+/* In a child (as root): each phase keeps only its table's capabilities
+ * permitted and none effective; hm_privs_raise makes one effective for
+ * one operation and hm_privs_lower drops it again. */
+static int phases_child(void)
+{
+	struct hm_error err;
+
+	if (hm_privs_enter(HM_PHASE_START, true, &err) < 0)
+		return 10;
+	if (status_field("CapEff:") != 0 || status_field("CapBnd:") != 0 ||
+	    status_field("CapPrm:") != (SYS_ADMIN | DAC_READ_SEARCH))
+		return 11;
+	if (hm_privs_enter(HM_PHASE_PARSE, true, &err) < 0 || status_field("CapEff:") != 0 ||
+	    status_field("CapPrm:") != (SYS_ADMIN | DAC_READ_SEARCH))
+		return 12;
+	if (hm_privs_raise(HM_CAP_DAC_READ_SEARCH, &err) < 0 ||
+	    status_field("CapEff:") != DAC_READ_SEARCH)
+		return 13;
+	hm_privs_lower();
+	if (status_field("CapEff:") != 0)
+		return 14;
+	if (hm_privs_enter(HM_PHASE_ACT, true, &err) < 0 || status_field("CapEff:") != 0 ||
+	    status_field("CapPrm:") != SYS_ADMIN)
+		return 15;
+	/* what the act phase does not keep cannot be raised */
+	if (hm_privs_raise(HM_CAP_DAC_READ_SEARCH, &err) < 0 || status_field("CapEff:") != 0)
+		return 16;
+	if (hm_privs_raise(HM_CAP_SYS_ADMIN, &err) < 0 || status_field("CapEff:") != SYS_ADMIN)
+		return 17;
+	hm_privs_lower();
+	if (status_field("CapEff:") != 0)
+		return 18;
+	if (hm_privs_enter(HM_PHASE_NONE, true, &err) < 0 || status_field("CapPrm:") != 0 ||
+	    status_field("CapEff:") != 0)
+		return 19;
+	return 0;
+}
+
+static void t_caps_per_phase(void)
+{
+	int status = -1;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("  (not root: capabilities not checked)\n");
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(phases_child());
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "  phases child exited %d\n", WEXITSTATUS(status));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -1292,6 +1371,7 @@ int main(void)
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);
 	run_case("production-ignores-overrides", t_production_ignores_overrides);
+	run_case("capabilities-per-phase", t_caps_per_phase);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);
