@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1339,6 +1340,116 @@ static void t_caps_per_phase(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* --- the provider's environment ------------------------------------------------- */
+
+/* In a child set up as the hook is (start phase: as root with its
+ * capabilities, an extra environment variable and a leaked fd 42): the
+ * provider sees only PATH, no fd 42 and no capability, with stdin
+ * /dev/null; on timeout its grandchild dies with it. */
+static int provider_child(void)
+{
+	struct hm_config cfg;
+	struct hm_error err;
+	char path[512];
+
+	hm_config_defaults(&cfg);
+	if (hm_privs_enter(HM_PHASE_START, true, &err) < 0)
+		return 10;
+	setenv("HOTMEM_SECRET", "leaked", 1);
+	if (dup2(open("/dev/null", O_RDONLY), 42) != 42)
+		return 11;
+	snprintf(path, sizeof(path), "%s/penv.sh", tmp);
+	cfg.provider = strdup(path);
+	cfg.provider_timeout_ms = 500;
+	if (hm_provider_spawner_start(&cfg, &err) < 0)
+		return 12;
+	if (hm_provider_run("grow", 1, "penv", &err) < 0)
+		return 13;
+	if (hm_provider_run("sleep", 1, "penv", &err) == 0 || err.errnum != ETIMEDOUT)
+		return 14;
+	hm_provider_spawner_stop();
+	free(cfg.provider);
+	return 0;
+}
+
+/* 1: pid is gone or a zombie (waiting for its new parent to reap it) */
+static int pid_gone(long pid)
+{
+	char path[64], buf[512], *paren;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 1;
+	buf[0] = '\0';
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	paren = strrchr(buf, ')');
+	return paren && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+static void t_provider_env(void)
+{
+	char buf[4096], path[512];
+	int status = -1;
+	long gpid = 0;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("  (not root: provider environment not checked)\n");
+		return;
+	}
+	put_file("penv.sh",
+		 "#!/bin/sh\n"
+		 "if [ \"$1\" = sleep ]; then sleep 30 & echo $! > %s/penv.grandchild; wait; fi\n"
+		 "env > %s/penv.env\n"
+		 "ls /proc/$$/fd > %s/penv.fds\n"
+		 "readlink /proc/$$/fd/0 > %s/penv.stdin\n"
+		 "grep '^CapEff:' /proc/self/status > %s/penv.caps\n"
+		 "cat /proc/$$/stat > %s/penv.stat\n",
+		 tmp, tmp, tmp, tmp, tmp, tmp);
+	snprintf(path, sizeof(path), "%s/penv.sh", tmp);
+	chmod(path, 0755);
+	pid = fork();
+	if (pid == 0)
+		_exit(provider_child());
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "  provider child exited %d\n", WEXITSTATUS(status));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	get_file("penv.env", buf, sizeof(buf));
+	/* PWD: the shell's own */
+	CHECK(!strstr(buf, "HOTMEM_SECRET") && strstr(buf, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"));
+	CHECK(!strstr(buf, "HOME=") && !strstr(buf, "TMPDIR="));
+	get_file("penv.fds", buf, sizeof(buf));
+	CHECK(!strstr(buf, "\n42\n") && strncmp(buf, "42\n", 3) != 0);
+	get_file("penv.stdin", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "/dev/null\n"));
+	get_file("penv.caps", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "CapEff:\t0000000000000000\n"));
+	/* its own process group: field 5 (pgrp) is its pid (field 1) */
+	get_file("penv.stat", buf, sizeof(buf));
+	{
+		long p1 = 0, pgrp = -1;
+		char *paren = strrchr(buf, ')');
+
+		p1 = strtol(buf, NULL, 10);
+		if (paren)
+			sscanf(paren + 2, "%*c %*d %ld", &pgrp);
+		CHECK(p1 > 0 && pgrp == p1);
+	}
+	get_file("penv.grandchild", buf, sizeof(buf));
+	gpid = strtol(buf, NULL, 10);
+	CHECK(gpid > 0);
+	for (int i = 0; gpid > 0 && i < 100 && !pid_gone(gpid); i++)
+		usleep(10 * 1000);
+	CHECK(gpid > 0 && pid_gone(gpid));
+	if (gpid > 0 && !pid_gone(gpid))
+		kill((pid_t)gpid, SIGKILL);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -1372,6 +1483,7 @@ int main(void)
 	run_case("block-listing", t_blocks_list);
 	run_case("production-ignores-overrides", t_production_ignores_overrides);
 	run_case("capabilities-per-phase", t_caps_per_phase);
+	run_case("provider-environment", t_provider_env);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);
