@@ -225,6 +225,9 @@ struct hm_ledger {
 	int dirfd;
 	int lockfd;
 };
+/* Create the directory (and its parents): before the seccomp filter,
+ * which allows no mkdir.  hm_ledger_open creates it only if missing. */
+int hm_ledger_prepare(const char *dir, struct hm_error *err);
 int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
 		   struct hm_error *err);
 void hm_ledger_close(struct hm_ledger *l);
@@ -281,7 +284,9 @@ void hm_debug_point(const char *point);
 /* debug.c: HOTMEM_DEBUG_TRACE=1 times each step on stderr (benchmark). */
 void hm_trace(const char *step);
 
-/* seccomp.c */
+/* seccomp.c: the filter compares tgkill's pid with this placeholder
+ * (above PID_MAX_LIMIT), which the loader replaces with getpid(). */
+#define HM_SECCOMP_SELF_PID 0x3ffffffeU
 int hm_seccomp_load(struct hm_error *err);
 
 /* provider.c */

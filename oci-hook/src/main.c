@@ -4,7 +4,8 @@
  *
  *   1. drop the bounding set, set no_new_privs        (privs.c)
  *   2. read the operator's config                     (trusted input)
- *   3. fork the provider spawner if one is configured (provider.c)
+ *   3. fork the provider spawner if one is configured (provider.c),
+ *      open syslog (log.c), create the ledger directory (not status)
  *   4. load the seccomp allow-list                     (seccomp.c)
  *   5. parse the untrusted input: state, config.json  (capabilities: parse)
  *   6. act under the ledger lock                       (capabilities: act)
@@ -57,6 +58,13 @@ static int parse_args(int argc, char **argv, enum cmd *cmd, bool *json, struct h
 	return 0;
 }
 
+static const char *ledger_dir(const struct hm_ctx *c)
+{
+	return c->paths.ledger	   ? c->paths.ledger
+	       : c->cfg.ledger_dir ? c->cfg.ledger_dir
+				   : "/run/hotmem";
+}
+
 static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 {
 	bool admin = cmd != CMD_STATUS;
@@ -73,6 +81,9 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) &&
 	    hm_provider_spawner_start(&c->cfg, err) < 0)
 		return -1;
+	/* the filter allows no mkdir; status creates nothing */
+	if (cmd != CMD_STATUS && hm_ledger_prepare(ledger_dir(c), err) < 0)
+		return -1;
 	if (hm_seccomp_load(err) < 0)
 		return -1;
 	hm_trace("seccomp");
@@ -81,9 +92,7 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 
 static int open_ledger(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 {
-	const char *dir = c->paths.ledger     ? c->paths.ledger
-			  : c->cfg.ledger_dir ? c->cfg.ledger_dir
-					      : "/run/hotmem";
+	const char *dir = ledger_dir(c);
 	int ret;
 
 	if (cmd == CMD_STATUS) {

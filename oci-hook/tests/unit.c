@@ -15,11 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1054,6 +1057,41 @@ static void t_gc_hook(void)
 /* The program built into the hook is what libseccomp makes of the
  * allow-list now, and the kernel enforces it: EPERM for a syscall outside
  * the list (socket(AF_INET)), allowed for one inside (socket(AF_UNIX)). */
+/* Under the filter (in a child): what the hook never needs fails with
+ * EPERM, what it needs works.  Exit code: the first check that failed. */
+static int seccomp_child(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int pre = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* as openlog(LOG_NDELAY) */
+	char dir[512];
+	struct hm_error err;
+
+	snprintf(dir, sizeof(dir), "%s/seccomp-dir", tmp);
+	if (pre < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || hm_seccomp_load(&err) < 0)
+		return 10;
+	if (socket(AF_INET, SOCK_STREAM, 0) >= 0 || errno != EPERM)
+		return 11;
+	if (socket(AF_UNIX, SOCK_STREAM, 0) >= 0 || errno != EPERM)
+		return 12;
+	if (connect(pre, (struct sockaddr *)&addr, sizeof(addr)) == 0 || errno != EPERM)
+		return 13;
+	if (kill(getppid(), 0) == 0 || errno != EPERM)
+		return 14;
+	if (syscall(SYS_tgkill, getppid(), getppid(), 0) == 0 || errno != EPERM)
+		return 15;
+	if (syscall(SYS_tgkill, getpid(), gettid(), 0) != 0)
+		return 16; /* itself: raise() */
+	if (ioctl(STDIN_FILENO, FIONREAD, &(int){ 0 }) == 0 || errno != EPERM)
+		return 17;
+	if (mkdir(dir, 0700) == 0 || errno != EPERM)
+		return 18;
+	if (syscall(SYS_rename, dir, "/x") == 0 || errno != EPERM)
+		return 19;
+	if (syscall(SYS_open, "/dev/null", O_RDONLY) >= 0 || errno != EPERM)
+		return 20;
+	return 0;
+}
+
 static void t_seccomp(void)
 {
 	struct sock_filter prog[BPF_MAXINSNS];
@@ -1071,16 +1109,8 @@ static void t_seccomp(void)
 	CHECK(n == (ssize_t)(hm_seccomp_filter_len * sizeof(prog[0])));
 	CHECK(n > 0 && !memcmp(prog, hm_seccomp_filter, (size_t)n));
 	pid = fork();
-	if (pid == 0) {
-		int unix_fd;
-
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || hm_seccomp_load(&err) < 0)
-			_exit(10);
-		if (socket(AF_INET, SOCK_STREAM, 0) >= 0 || errno != EPERM)
-			_exit(11);
-		unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		_exit(unix_fd >= 0 ? 0 : 12);
-	}
+	if (pid == 0)
+		_exit(seccomp_child());
 	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 out:
