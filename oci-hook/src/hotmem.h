@@ -289,6 +289,12 @@ void hm_trace(const char *step);
 #define HM_SECCOMP_SELF_PID 0x3ffffffeU
 int hm_seccomp_load(struct hm_error *err);
 
+/* landlock.c: from now on, open only the memory sysfs tree, the cgroup
+ * file system, /proc (read), the ledger and bundle_config (read; NULL:
+ * none).  A kernel without Landlock: one log line, and 0. */
+int hm_landlock_apply(const struct hm_paths *p, const char *ledger, const char *bundle_config,
+		      struct hm_error *err);
+
 /* provider.c */
 /* Fork the spawner (before seccomp: the provider must not inherit it). */
 int hm_provider_spawner_start(const struct hm_config *cfg, struct hm_error *err);
