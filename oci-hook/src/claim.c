@@ -175,7 +175,7 @@ static int write_cgroup_file(struct hm_ctx *c, const char *cgroup, const char *f
 
 	if (hm_cgroup_file(&c->paths, cgroup, file, &path, err) < 0)
 		return -1;
-	return hm_write_once(path, data, err);
+	return hm_write_admin(path, data, err);
 }
 
 /* Undo after a failure: the original error in @err is what we report. */

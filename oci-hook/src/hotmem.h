@@ -71,12 +71,13 @@ char *hm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 bool hm_valid_id(const char *id);
 bool hm_path_exists(const char *path);
 
-/* paths.c: every root overridable from the environment for tests. */
+/* paths.c: the roots marked (test) follow the environment only in the
+ * test build (-DHOTMEM_TESTING); the installed hook ignores them. */
 struct hm_paths {
-	char *sysfs;  /* HOTMEM_SYSFS_ROOT, default /sys */
-	char *proc;   /* HOTMEM_PROC_ROOT, default /proc */
-	char *cgroup; /* HOTMEM_CGROUP_ROOT, default: cgroup2 mount (libmount) */
-	char *ledger; /* HOTMEM_LEDGER_DIR, else config ledger_dir */
+	char *sysfs;  /* /sys; (test) HOTMEM_SYSFS_ROOT */
+	char *proc;   /* /proc; (test) HOTMEM_PROC_ROOT */
+	char *cgroup; /* the cgroup2 mount (libmount); (test) HOTMEM_CGROUP_ROOT */
+	char *ledger; /* config ledger_dir; (test) HOTMEM_LEDGER_DIR */
 	char *config; /* HOTMEM_CONFIG, default /etc/hotmem/hotmem.conf */
 };
 int hm_paths_init(struct hm_paths *p, struct hm_error *err);
@@ -224,6 +225,9 @@ struct hm_ledger {
 	int dirfd;
 	int lockfd;
 };
+/* Create the directory (and its parents): before the seccomp filter,
+ * which allows no mkdir.  hm_ledger_open creates it only if missing. */
+int hm_ledger_prepare(const char *dir, struct hm_error *err);
 int hm_ledger_open(struct hm_ledger *l, const char *dir, unsigned lock_timeout_ms,
 		   struct hm_error *err);
 void hm_ledger_close(struct hm_ledger *l);
@@ -262,18 +266,34 @@ void hm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hm_log_flush(void);
 void hm_log_error(const struct hm_error *err);
 
-/* privs.c */
+/* privs.c: each phase keeps its table's capabilities permitted, none
+ * effective; need_sys_admin false (status) keeps CAP_SYS_ADMIN nowhere. */
 enum hm_phase { HM_PHASE_START, HM_PHASE_PARSE, HM_PHASE_ACT, HM_PHASE_NONE };
 int hm_privs_enter(enum hm_phase phase, bool need_sys_admin, struct hm_error *err);
+enum hm_cap { HM_CAP_SYS_ADMIN, HM_CAP_DAC_READ_SEARCH };
+/* Make cap effective (if the phase keeps it permitted), and drop it again. */
+int hm_privs_raise(enum hm_cap cap, struct hm_error *err);
+void hm_privs_lower(void);
+/* hm_write_once with CAP_SYS_ADMIN effective for that write only. */
+int hm_write_admin(const char *path, const char *data, struct hm_error *err);
 int hm_selfcheck(void);
 
-/* debug.c: HOTMEM_DEBUG_KILL_AT=<point> SIGKILLs the hook there (tests). */
+/* debug.c: HOTMEM_DEBUG_KILL_AT=<point> SIGKILLs the hook there (test
+ * build only). */
 void hm_debug_point(const char *point);
 /* debug.c: HOTMEM_DEBUG_TRACE=1 times each step on stderr (benchmark). */
 void hm_trace(const char *step);
 
-/* seccomp.c */
+/* seccomp.c: the filter compares tgkill's pid with this placeholder
+ * (above PID_MAX_LIMIT), which the loader replaces with getpid(). */
+#define HM_SECCOMP_SELF_PID 0x3ffffffeU
 int hm_seccomp_load(struct hm_error *err);
+
+/* landlock.c: from now on, open only the memory sysfs tree, the cgroup
+ * file system, /proc (read), the ledger and bundle_config (read; NULL:
+ * none).  A kernel without Landlock: one log line, and 0. */
+int hm_landlock_apply(const struct hm_paths *p, const char *ledger, const char *bundle_config,
+		      struct hm_error *err);
 
 /* provider.c */
 /* Fork the spawner (before seccomp: the provider must not inherit it). */

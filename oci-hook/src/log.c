@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hotmem.h"
@@ -33,8 +34,16 @@ void hm_log_init(int t)
 	if ((t & HM_LOG_SYSLOG) && access(_PATH_LOG, F_OK) != 0)
 		t &= ~HM_LOG_SYSLOG;
 	targets = t;
+	/*
+	 * Connected now (LOG_NDELAY), before the seccomp filter, which allows
+	 * no socket and no connect: the lines then go out with send() on this
+	 * socket.  Should syslogd restart meanwhile, glibc's reconnect fails
+	 * and the remaining lines of this process are lost (stderr keeps
+	 * them).  tzset() reads /etc/localtime now for syslog's timestamps.
+	 */
 	if ((t & HM_LOG_SYSLOG) && !syslog_open) {
-		openlog("hotmem-hook", LOG_PID, LOG_DAEMON);
+		tzset();
+		openlog("hotmem-hook", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 		syslog_open = true;
 	}
 }

@@ -4,9 +4,11 @@
  *
  *   1. drop the bounding set, set no_new_privs        (privs.c)
  *   2. read the operator's config                     (trusted input)
- *   3. fork the provider spawner if one is configured (provider.c)
+ *   3. fork the provider spawner if one is configured (provider.c),
+ *      open syslog (log.c), create the ledger directory (not status)
  *   4. load the seccomp allow-list                     (seccomp.c)
- *   5. parse the untrusted input: state, config.json  (capabilities: parse)
+ *   5. parse the untrusted input: the state, then Landlock (landlock.c),
+ *      then config.json                                (capabilities: parse)
  *   6. act under the ledger lock                       (capabilities: act)
  *      The cgroup2 mount is found (libmount, /proc/self/mountinfo) when a
  *      cgroup file is first needed: poststop under crun, whose cgroup is
@@ -57,6 +59,13 @@ static int parse_args(int argc, char **argv, enum cmd *cmd, bool *json, struct h
 	return 0;
 }
 
+static const char *ledger_dir(const struct hm_ctx *c)
+{
+	return c->paths.ledger	   ? c->paths.ledger
+	       : c->cfg.ledger_dir ? c->cfg.ledger_dir
+				   : "/run/hotmem";
+}
+
 static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 {
 	bool admin = cmd != CMD_STATUS;
@@ -73,6 +82,9 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) &&
 	    hm_provider_spawner_start(&c->cfg, err) < 0)
 		return -1;
+	/* the filter allows no mkdir; status creates nothing */
+	if (cmd != CMD_STATUS && hm_ledger_prepare(ledger_dir(c), err) < 0)
+		return -1;
 	if (hm_seccomp_load(err) < 0)
 		return -1;
 	hm_trace("seccomp");
@@ -81,9 +93,7 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 
 static int open_ledger(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 {
-	const char *dir = c->paths.ledger     ? c->paths.ledger
-			  : c->cfg.ledger_dir ? c->cfg.ledger_dir
-					      : "/run/hotmem";
+	const char *dir = ledger_dir(c);
 	int ret;
 
 	if (cmd == CMD_STATUS) {
@@ -108,6 +118,19 @@ static int enter_act_phase(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 	return open_ledger(c, cmd, err);
 }
 
+/* Landlock: the bundle's config.json only for a create (bundle absolute) */
+static int confine(struct hm_ctx *c, const char *bundle, struct hm_error *err)
+{
+	cleanup_free char *spec = NULL;
+
+	if (bundle && bundle[0] == '/') {
+		spec = hm_strdup_printf("%s/config.json", bundle);
+		if (!spec)
+			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	}
+	return hm_landlock_apply(&c->paths, ledger_dir(c), spec, err);
+}
+
 static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err)
 {
 	struct hm_spec sp;
@@ -115,6 +138,8 @@ static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err
 	uint64_t bytes;
 	int ret;
 
+	if (confine(c, st->bundle, err) < 0)
+		return -1;
 	if (hm_spec_load(&sp, st->bundle, err) < 0)
 		return -1;
 	ret = hm_size_resolve(&sp, st, &c->cfg, &bytes, &source, err);
@@ -146,6 +171,8 @@ static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err
 
 static int do_poststop(struct hm_ctx *c, const struct hm_state *st, struct hm_error *err)
 {
+	if (confine(c, NULL, err) < 0)
+		return -1;
 	if (enter_act_phase(c, CMD_POSTSTOP, err) < 0)
 		return -1;
 	hm_trace("lock");
@@ -183,12 +210,16 @@ static int run(enum cmd cmd, bool json, struct hm_error *err)
 			ret = run_hook(&c, cmd, err);
 			break;
 		case CMD_STATUS:
-			ret = enter_act_phase(&c, cmd, err);
+			ret = confine(&c, NULL, err);
+			if (ret == 0)
+				ret = enter_act_phase(&c, cmd, err);
 			if (ret == 0)
 				ret = hm_status(&c, json, stdout, err);
 			break;
 		case CMD_GC:
-			ret = enter_act_phase(&c, cmd, err);
+			ret = confine(&c, NULL, err);
+			if (ret == 0)
+				ret = enter_act_phase(&c, cmd, err);
 			if (ret == 0)
 				ret = hm_gc(&c, HM_GC_FULL, err);
 			break;

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Where things live; every root can be moved by the environment so that
- * the unit tests run against a fake tree in a temporary directory. */
+/*
+ * Where things live.  The operator may name another config file
+ * (HOTMEM_CONFIG).  Only the test build (-DHOTMEM_TESTING: the unit tests
+ * and build/hotmem-hook-test, never installed) lets the environment move
+ * the sysfs, /proc and cgroup roots and the ledger, so that tests run
+ * against a fake tree in a temporary directory: the installed hook runs as
+ * root with its caller's environment, which must not point it at other
+ * files.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
@@ -13,9 +20,10 @@
 
 #include "hotmem.h"
 
+/* var NULL: the default alone */
 static int env_or(char **dst, const char *var, const char *def, struct hm_error *err)
 {
-	const char *v = getenv(var);
+	const char *v = var ? getenv(var) : NULL;
 
 	if (!v || !*v)
 		v = def;
@@ -31,13 +39,19 @@ static int env_or(char **dst, const char *var, const char *def, struct hm_error 
 	return 0;
 }
 
+#ifdef HOTMEM_TESTING
+#define TEST_ROOT(var) (var)
+#else
+#define TEST_ROOT(var) NULL /* not in the installed hook */
+#endif
+
 int hm_paths_init(struct hm_paths *p, struct hm_error *err)
 {
 	memset(p, 0, sizeof(*p));
-	if (env_or(&p->sysfs, "HOTMEM_SYSFS_ROOT", "/sys", err) < 0 ||
-	    env_or(&p->proc, "HOTMEM_PROC_ROOT", "/proc", err) < 0 ||
-	    env_or(&p->cgroup, "HOTMEM_CGROUP_ROOT", NULL, err) < 0 ||
-	    env_or(&p->ledger, "HOTMEM_LEDGER_DIR", NULL, err) < 0 ||
+	if (env_or(&p->sysfs, TEST_ROOT("HOTMEM_SYSFS_ROOT"), "/sys", err) < 0 ||
+	    env_or(&p->proc, TEST_ROOT("HOTMEM_PROC_ROOT"), "/proc", err) < 0 ||
+	    env_or(&p->cgroup, TEST_ROOT("HOTMEM_CGROUP_ROOT"), NULL, err) < 0 ||
+	    env_or(&p->ledger, TEST_ROOT("HOTMEM_LEDGER_DIR"), NULL, err) < 0 ||
 	    env_or(&p->config, "HOTMEM_CONFIG", "/etc/hotmem/hotmem.conf", err) < 0)
 		return -1;
 	return 0;

@@ -86,7 +86,7 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, b
 		if (hm_cgroup_file(&c->paths, r->cgroup, "memory.hotplug", &file, err) < 0)
 			return -1;
 		snprintf(tok, sizeof(tok), "-%ld", id);
-		ret = hm_write_once(file, tok, err);
+		ret = hm_write_admin(file, tok, err);
 		break;
 	case TODO_OFFLINE:
 		ret = offline_orphan(c, id, last, err);

@@ -12,21 +12,43 @@
  * built for another architecture than the one libseccomp reports here
  * refuses to load it instead of dying at its next syscall.
  * no_new_privs is set before this (privs.c, start phase).
+ *
+ * tgkill is allowed only towards the hook itself (raise(): abort, the test
+ * build's kill points); the build-time program compares its pid with a
+ * placeholder (HM_SECCOMP_SELF_PID), replaced here with getpid() in a copy
+ * of the program.
  */
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "hotmem.h"
 #include "seccomp-filter.h"
 
 int hm_seccomp_load(struct hm_error *err)
 {
-	struct sock_fprog prog = {
-		.len = hm_seccomp_filter_len,
-		.filter = (struct sock_filter *)hm_seccomp_filter,
-	};
+	cleanup_free struct sock_filter *copy = NULL;
+	struct sock_fprog prog = { .len = hm_seccomp_filter_len };
+	int patched = 0;
+
+	copy = malloc(hm_seccomp_filter_len * sizeof(*copy));
+	if (!copy)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	memcpy(copy, hm_seccomp_filter, hm_seccomp_filter_len * sizeof(*copy));
+	for (unsigned i = 0; i < hm_seccomp_filter_len; i++) {
+		if (copy[i].code == (BPF_JMP | BPF_JEQ | BPF_K) &&
+		    copy[i].k == HM_SECCOMP_SELF_PID) {
+			copy[i].k = (uint32_t)getpid();
+			patched++;
+		}
+	}
+	if (patched == 0)
+		return hm_fail(err, HM_EXIT_PRIVS, ENOEXEC, "the seccomp filter has no self pid");
+	prog.filter = copy;
 
 	if (seccomp_arch_native() != hm_seccomp_filter_arch)
 		return hm_fail(err, HM_EXIT_PRIVS, ENOEXEC,

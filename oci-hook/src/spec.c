@@ -72,6 +72,7 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 	cleanup_close int fd = -1;
 	struct stat st;
 	size_t len;
+	int saved;
 
 	memset(sp, 0, sizeof(*sp));
 	if (bundle[0] != '/')
@@ -82,7 +83,12 @@ int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	/* A regular file only: not a FIFO (would block), not a device, not a
 	 * symlink to another file; the size checked before reading. */
+	if (hm_privs_raise(HM_CAP_DAC_READ_SEARCH, err) < 0) /* another user's bundle */
+		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	saved = errno;
+	hm_privs_lower();
+	errno = saved;
 	if (fd < 0 && errno == ENOENT)
 		return hm_fail(err, HM_EXIT_INPUT, ENOENT, "no config.json in bundle %.200s",
 			       bundle);

@@ -10,15 +10,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1053,6 +1057,41 @@ static void t_gc_hook(void)
 /* The program built into the hook is what libseccomp makes of the
  * allow-list now, and the kernel enforces it: EPERM for a syscall outside
  * the list (socket(AF_INET)), allowed for one inside (socket(AF_UNIX)). */
+/* Under the filter (in a child): what the hook never needs fails with
+ * EPERM, what it needs works.  Exit code: the first check that failed. */
+static int seccomp_child(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int pre = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* as openlog(LOG_NDELAY) */
+	char dir[512];
+	struct hm_error err;
+
+	snprintf(dir, sizeof(dir), "%s/seccomp-dir", tmp);
+	if (pre < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || hm_seccomp_load(&err) < 0)
+		return 10;
+	if (socket(AF_INET, SOCK_STREAM, 0) >= 0 || errno != EPERM)
+		return 11;
+	if (socket(AF_UNIX, SOCK_STREAM, 0) >= 0 || errno != EPERM)
+		return 12;
+	if (connect(pre, (struct sockaddr *)&addr, sizeof(addr)) == 0 || errno != EPERM)
+		return 13;
+	if (kill(getppid(), 0) == 0 || errno != EPERM)
+		return 14;
+	if (syscall(SYS_tgkill, getppid(), getppid(), 0) == 0 || errno != EPERM)
+		return 15;
+	if (syscall(SYS_tgkill, getpid(), gettid(), 0) != 0)
+		return 16; /* itself: raise() */
+	if (ioctl(STDIN_FILENO, FIONREAD, &(int){ 0 }) == 0 || errno != EPERM)
+		return 17;
+	if (mkdir(dir, 0700) == 0 || errno != EPERM)
+		return 18;
+	if (syscall(SYS_rename, dir, "/x") == 0 || errno != EPERM)
+		return 19;
+	if (syscall(SYS_open, "/dev/null", O_RDONLY) >= 0 || errno != EPERM)
+		return 20;
+	return 0;
+}
+
 static void t_seccomp(void)
 {
 	struct sock_filter prog[BPF_MAXINSNS];
@@ -1070,16 +1109,8 @@ static void t_seccomp(void)
 	CHECK(n == (ssize_t)(hm_seccomp_filter_len * sizeof(prog[0])));
 	CHECK(n > 0 && !memcmp(prog, hm_seccomp_filter, (size_t)n));
 	pid = fork();
-	if (pid == 0) {
-		int unix_fd;
-
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || hm_seccomp_load(&err) < 0)
-			_exit(10);
-		if (socket(AF_INET, SOCK_STREAM, 0) >= 0 || errno != EPERM)
-			_exit(11);
-		unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		_exit(unix_fd >= 0 ? 0 : 12);
-	}
+	if (pid == 0)
+		_exit(seccomp_child());
 	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 out:
@@ -1204,6 +1235,326 @@ static void t_blocks_list(void)
 	hm_paths_free(&p);
 }
 
+/* --- the installed binary ------------------------------------------------------ */
+
+/* path of a program built next to this one ($(O)/<name>) */
+static char *built(const char *name)
+{
+	char self[512];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return hm_strdup_printf("%s/%s", self, name);
+}
+
+/* 1 when `<bin> status` with HOTMEM_SYSFS_ROOT at a fake tree lists its
+ * only block (memory4242), 0 when not, -1 when it could not run. */
+static int status_sees_fake_sysfs(const char *bin)
+{
+	char cmd[2048], line[256];
+	int seen = 0;
+	FILE *f;
+
+	put_file("prod/sys/devices/system/memory/block_size_bytes", "8000000\n");
+	put_file("prod/sys/devices/system/memory/memory4242/state", "offline\n");
+	put_file("prod/sys/devices/system/memory/memory4242/hotplug_owner", "unbound\n");
+	snprintf(cmd, sizeof(cmd),
+		 "HOTMEM_SYSFS_ROOT=%s/prod/sys HOTMEM_LEDGER_DIR=%s/prod/ledger "
+		 "HOTMEM_CONFIG=%s/prod/none.conf '%s' status 2>&1",
+		 tmp, tmp, tmp, bin);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		seen |= strncmp(line, "4242 ", 5) == 0;
+	return pclose(f) == -1 ? -1 : seen;
+}
+
+/* The test build follows the HOTMEM_* roots; the installed one ignores
+ * them (a caller's environment must not point a root hook elsewhere). */
+static void t_production_ignores_overrides(void)
+{
+	cleanup_free char *prod = built("hotmem-hook");
+	cleanup_free char *test = built("hotmem-hook-test");
+
+	CHECK(prod && test);
+	if (!prod || !test)
+		return;
+	CHECK(status_sees_fake_sysfs(test) == 1);
+	CHECK(status_sees_fake_sysfs(prod) == 0);
+}
+
+/* --- capabilities per phase ----------------------------------------------------- */
+
+/* The hex value of a /proc/self/status field (CapEff:, CapPrm:, ...). */
+static unsigned long long status_field(const char *key)
+{
+	char line[256];
+	unsigned long long v = ~0ULL;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, strlen(key)))
+			v = strtoull(line + strlen(key), NULL, 16);
+	}
+	fclose(f);
+	return v;
+}
+
+#define BIT(c) (1ULL << (c))
+#define SYS_ADMIN BIT(21)
+#define DAC_READ_SEARCH BIT(2)
+
+/* In a child (as root): each phase keeps only its table's capabilities
+ * permitted and none effective; hm_privs_raise makes one effective for
+ * one operation and hm_privs_lower drops it again. */
+static int phases_child(void)
+{
+	struct hm_error err;
+
+	if (hm_privs_enter(HM_PHASE_START, true, &err) < 0)
+		return 10;
+	if (status_field("CapEff:") != 0 || status_field("CapBnd:") != 0 ||
+	    status_field("CapPrm:") != (SYS_ADMIN | DAC_READ_SEARCH))
+		return 11;
+	if (hm_privs_enter(HM_PHASE_PARSE, true, &err) < 0 || status_field("CapEff:") != 0 ||
+	    status_field("CapPrm:") != (SYS_ADMIN | DAC_READ_SEARCH))
+		return 12;
+	if (hm_privs_raise(HM_CAP_DAC_READ_SEARCH, &err) < 0 ||
+	    status_field("CapEff:") != DAC_READ_SEARCH)
+		return 13;
+	hm_privs_lower();
+	if (status_field("CapEff:") != 0)
+		return 14;
+	if (hm_privs_enter(HM_PHASE_ACT, true, &err) < 0 || status_field("CapEff:") != 0 ||
+	    status_field("CapPrm:") != SYS_ADMIN)
+		return 15;
+	/* what the act phase does not keep cannot be raised */
+	if (hm_privs_raise(HM_CAP_DAC_READ_SEARCH, &err) < 0 || status_field("CapEff:") != 0)
+		return 16;
+	if (hm_privs_raise(HM_CAP_SYS_ADMIN, &err) < 0 || status_field("CapEff:") != SYS_ADMIN)
+		return 17;
+	hm_privs_lower();
+	if (status_field("CapEff:") != 0)
+		return 18;
+	if (hm_privs_enter(HM_PHASE_NONE, true, &err) < 0 || status_field("CapPrm:") != 0 ||
+	    status_field("CapEff:") != 0)
+		return 19;
+	return 0;
+}
+
+static void t_caps_per_phase(void)
+{
+	int status = -1;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("  (not root: capabilities not checked)\n");
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(phases_child());
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "  phases child exited %d\n", WEXITSTATUS(status));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* --- the provider's environment ------------------------------------------------- */
+
+/* In a child set up as the hook is (start phase: as root with its
+ * capabilities, an extra environment variable and a leaked fd 42): the
+ * provider sees only PATH, no fd 42 and no capability, with stdin
+ * /dev/null; on timeout its grandchild dies with it. */
+static int provider_child(void)
+{
+	struct hm_config cfg;
+	struct hm_error err;
+	char path[512];
+
+	hm_config_defaults(&cfg);
+	if (hm_privs_enter(HM_PHASE_START, true, &err) < 0)
+		return 10;
+	setenv("HOTMEM_SECRET", "leaked", 1);
+	if (dup2(open("/dev/null", O_RDONLY), 42) != 42)
+		return 11;
+	snprintf(path, sizeof(path), "%s/penv.sh", tmp);
+	cfg.provider = strdup(path);
+	cfg.provider_timeout_ms = 500;
+	if (hm_provider_spawner_start(&cfg, &err) < 0)
+		return 12;
+	if (hm_provider_run("grow", 1, "penv", &err) < 0)
+		return 13;
+	if (hm_provider_run("sleep", 1, "penv", &err) == 0 || err.errnum != ETIMEDOUT)
+		return 14;
+	hm_provider_spawner_stop();
+	free(cfg.provider);
+	return 0;
+}
+
+/* 1: pid is gone or a zombie (waiting for its new parent to reap it) */
+static int pid_gone(long pid)
+{
+	char path[64], buf[512], *paren;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 1;
+	buf[0] = '\0';
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	paren = strrchr(buf, ')');
+	return paren && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+static void t_provider_env(void)
+{
+	char buf[4096], path[512];
+	int status = -1;
+	long gpid = 0;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("  (not root: provider environment not checked)\n");
+		return;
+	}
+	put_file("penv.sh",
+		 "#!/bin/sh\n"
+		 "if [ \"$1\" = sleep ]; then sleep 30 & echo $! > %s/penv.grandchild; wait; fi\n"
+		 "env > %s/penv.env\n"
+		 "ls /proc/$$/fd > %s/penv.fds\n"
+		 "readlink /proc/$$/fd/0 > %s/penv.stdin\n"
+		 "grep '^CapEff:' /proc/self/status > %s/penv.caps\n"
+		 "cat /proc/$$/stat > %s/penv.stat\n",
+		 tmp, tmp, tmp, tmp, tmp, tmp);
+	snprintf(path, sizeof(path), "%s/penv.sh", tmp);
+	chmod(path, 0755);
+	pid = fork();
+	if (pid == 0)
+		_exit(provider_child());
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "  provider child exited %d\n", WEXITSTATUS(status));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	get_file("penv.env", buf, sizeof(buf));
+	/* PWD: the shell's own */
+	CHECK(!strstr(buf, "HOTMEM_SECRET") && strstr(buf, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"));
+	CHECK(!strstr(buf, "HOME=") && !strstr(buf, "TMPDIR="));
+	get_file("penv.fds", buf, sizeof(buf));
+	CHECK(!strstr(buf, "\n42\n") && strncmp(buf, "42\n", 3) != 0);
+	get_file("penv.stdin", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "/dev/null\n"));
+	get_file("penv.caps", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "CapEff:\t0000000000000000\n"));
+	/* its own process group: field 5 (pgrp) is its pid (field 1) */
+	get_file("penv.stat", buf, sizeof(buf));
+	{
+		long p1 = 0, pgrp = -1;
+		char *paren = strrchr(buf, ')');
+
+		p1 = strtol(buf, NULL, 10);
+		if (paren)
+			sscanf(paren + 2, "%*c %*d %ld", &pgrp);
+		CHECK(p1 > 0 && pgrp == p1);
+	}
+	get_file("penv.grandchild", buf, sizeof(buf));
+	gpid = strtol(buf, NULL, 10);
+	CHECK(gpid > 0);
+	for (int i = 0; gpid > 0 && i < 100 && !pid_gone(gpid); i++)
+		usleep(10 * 1000);
+	CHECK(gpid > 0 && pid_gone(gpid));
+	if (gpid > 0 && !pid_gone(gpid))
+		kill((pid_t)gpid, SIGKILL);
+}
+
+/* --- Landlock ------------------------------------------------------------------- */
+
+static int landlock_child(void)
+{
+	struct hm_paths p = { 0 };
+	struct hm_error err;
+	char path[512];
+	int fd;
+
+	p.sysfs = hm_strdup_printf("%s/ll/sys", tmp);
+	p.proc = hm_strdup_printf("%s/ll/proc", tmp);
+	p.cgroup = hm_strdup_printf("%s/ll/cg", tmp);
+	snprintf(path, sizeof(path), "%s/ll/ledger", tmp);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return 10;
+	if (hm_landlock_apply(&p, path, NULL, &err) < 0)
+		return 11;
+	/* the ledger: create, write, rename, remove */
+	snprintf(path, sizeof(path), "%s/ll/ledger/x.tmp", tmp);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 12;
+	close(fd);
+	/* O_CREAT anywhere else */
+	snprintf(path, sizeof(path), "%s/ll/other/x", tmp);
+	if (open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0 || errno != EACCES)
+		return 13;
+	snprintf(path, sizeof(path), "%s/ll/x", tmp);
+	if (open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0 || errno != EACCES)
+		return 14;
+	/* reading outside its trees */
+	if (open("/etc/passwd", O_RDONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+		return 15;
+	/* sysfs and cgroup files: read and written (no create) */
+	snprintf(path, sizeof(path), "%s/ll/sys/devices/system/memory/memory1/state", tmp);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return 16;
+	close(fd);
+	snprintf(path, sizeof(path), "%s/ll/cg/a/memory.hotplug", tmp);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return 17;
+	close(fd);
+	snprintf(path, sizeof(path), "%s/ll/cg/a/new", tmp);
+	if (open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0 || errno != EACCES)
+		return 18;
+	hm_paths_free(&p);
+	return 0;
+}
+
+static void t_landlock(void)
+{
+	int status = -1, abi;
+	pid_t pid;
+
+	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1U /* VERSION */);
+	if (abi < 1) {
+		printf("  (no Landlock on this kernel: not checked)\n");
+		return;
+	}
+	put_file("ll/sys/devices/system/memory/memory1/state", "offline\n");
+	put_file("ll/proc/self/cgroup", "0::/\n");
+	put_file("ll/cg/a/memory.hotplug", "");
+	put_file("ll/ledger/lock", "");
+	put_file("ll/other/keep", "");
+	pid = fork();
+	if (pid == 0)
+		_exit(landlock_child());
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "  landlock child exited %d\n", WEXITSTATUS(status));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -1235,6 +1586,10 @@ int main(void)
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);
+	run_case("production-ignores-overrides", t_production_ignores_overrides);
+	run_case("capabilities-per-phase", t_caps_per_phase);
+	run_case("provider-environment", t_provider_env);
+	run_case("landlock", t_landlock);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);

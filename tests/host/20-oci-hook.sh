@@ -8,6 +8,9 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 hook=$top/oci-hook/build/hotmem-hook
+# The test build: the same hook, but it follows the HOTMEM_* roots (a fake
+# tree here); the installed one ignores them (unit test production-ignores-overrides).
+thook=$top/oci-hook/build/hotmem-hook-test
 if ! out=$(make -s -C "$top/oci-hook" all build/unit-tests 2>&1); then
 	printf '%s\n' "$out" | sed 's/^/    /'
 	echo "FAIL host:hook/build"
@@ -56,16 +59,16 @@ check() {
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export HOTMEM_CONFIG=$tmp/none.conf HOTMEM_LEDGER_DIR=$tmp/ledger HOTMEM_CGROUP_ROOT=$tmp
-check usage 2 'unknown command' "$hook" frobnicate
-check malformed-state 3 '^hotmem-hook: -: malformed state JSON' sh -c "echo '{\"id\":' | $hook createRuntime"
-check empty-state 3 'empty state on stdin' sh -c "$hook createRuntime < /dev/null"
+check usage 2 'unknown command' "$thook" frobnicate
+check malformed-state 3 '^hotmem-hook: -: malformed state JSON' sh -c "echo '{\"id\":' | $thook createRuntime"
+check empty-state 3 'empty state on stdin' sh -c "$thook createRuntime < /dev/null"
 check no-bundle 3 '^hotmem-hook: c1: no config.json in bundle /nonexistent' sh -c \
-	"echo '{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"created\",\"pid\":1,\"bundle\":\"/nonexistent\"}' | $hook createRuntime"
+	"echo '{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"created\",\"pid\":1,\"bundle\":\"/nonexistent\"}' | $thook createRuntime"
 echo 'policy = lax' > "$tmp/bad.conf"
-check bad-config 10 'bad.conf: line 1: bad value' env HOTMEM_CONFIG="$tmp/bad.conf" "$hook" gc
+check bad-config 10 'bad.conf: line 1: bad value' env HOTMEM_CONFIG="$tmp/bad.conf" "$thook" gc
 # status only reads: it creates no ledger directory (nor lock file)
 mkdir -p "$tmp/sys/devices/system/memory" && echo 8000000 > "$tmp/sys/devices/system/memory/block_size_bytes"
-if HOTMEM_SYSFS_ROOT=$tmp/sys HOTMEM_LEDGER_DIR=$tmp/ro-ledger "$hook" status > /dev/null &&
+if HOTMEM_SYSFS_ROOT=$tmp/sys HOTMEM_LEDGER_DIR=$tmp/ro-ledger "$thook" status > /dev/null &&
    [ ! -e "$tmp/ro-ledger" ]; then
 	echo "PASS host:hook/cli-status-creates-nothing"
 else
@@ -115,7 +118,7 @@ else
 	echo "FAIL host:hook/systemd-units"
 fi
 # The installed config, with every documented default, parses.
-if HOTMEM_CONFIG="$top/oci-hook/hotmem.conf" HOTMEM_SYSFS_ROOT=$tmp/nosys "$hook" gc 2>&1 | grep -q 'hotmem.conf'; then
+if HOTMEM_CONFIG="$top/oci-hook/hotmem.conf" HOTMEM_SYSFS_ROOT=$tmp/nosys "$thook" gc 2>&1 | grep -q 'hotmem.conf'; then
 	echo "FAIL host:hook/default-config-parses"
 else
 	echo "PASS host:hook/default-config-parses"

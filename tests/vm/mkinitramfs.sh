@@ -53,11 +53,15 @@ copy_elf /usr/bin/conmon /usr/bin/conmon
 install -D -m 0644 /usr/share/containers/containers.conf "$stage/usr/share/containers/containers.conf"
 install -D -m 0644 /etc/containers/policy.json "$stage/etc/containers/policy.json"
 # The hook as `make -C oci-hook install` lays it out (binary, config, hooks.d
-# JSON, man page), and at /usr/sbin with its shared libraries for the tests.
+# JSON, man page), and at /usr/sbin with its shared libraries for the tests;
+# its test build (HOTMEM_DEBUG_KILL_AT, built next to it) at
+# /usr/sbin/hotmem-hook-test for the fault-injection tests.
 if [ -n "$hook" ]; then
 	make -s -C "$top/oci-hook" install DESTDIR="$stage" PREFIX=/usr/local >/dev/null ||
 		die "make -C oci-hook install failed"
 	copy_elf "$hook" /usr/sbin/hotmem-hook
+	[ -x "$hook-test" ] || die "$hook-test is missing (make -C oci-hook)"
+	copy_elf "$hook-test" /usr/sbin/hotmem-hook-test
 fi
 # For debugging by hand: HOTMEM_EXTRA_BINS="/usr/bin/strace ..." adds programs.
 for b in ${HOTMEM_EXTRA_BINS:-}; do copy_elf "$b" "$b"; done

@@ -183,6 +183,8 @@ hm_start_in() {
 
 # --- hotmem-hook -----------------------------------------------------------
 HM_HOOK=/usr/sbin/hotmem-hook
+# its test build: the only one with fault injection (HOTMEM_DEBUG_KILL_AT)
+HM_HOOK_TEST=/usr/sbin/hotmem-hook-test
 HM_LEDGER=/run/hotmem
 
 # hm_hook_bundle DIR ARGS...: hm_bundle plus hotmem-hook at createRuntime and
