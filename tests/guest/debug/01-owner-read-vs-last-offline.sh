@@ -8,7 +8,8 @@
 . /hotmem/lib/testlib.sh
 hm_dbg_init || hm_fail "no /sys/kernel/debug/memcg_hotplug (CONFIG_MEMCG_HOTPLUG_DEBUG)"
 hm_plug_dimm 128 || hm_fail "DIMM did not plug"
-X=$HM_NEW
+set -- $HM_NEW
+X=$1
 c=$HM_CGROOT/hm-owner-uaf
 mkdir -p $c
 trap 'hm_park none; echo 0 > $HM_DBG/owner_delay_ms; rmdir $c 2>/dev/null; hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT

@@ -8,7 +8,8 @@
 . /hotmem/lib/testlib.sh
 hm_dbg_init || hm_fail "no /sys/kernel/debug/memcg_hotplug (CONFIG_MEMCG_HOTPLUG_DEBUG)"
 hm_plug_dimm 128 || hm_fail "DIMM did not plug"
-X=$HM_NEW
+set -- $HM_NEW
+X=$1
 a=$HM_CGROOT/hm-pool-life
 mkdir -p $a
 rm -f /tmp/hm-go

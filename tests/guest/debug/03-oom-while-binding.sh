@@ -6,7 +6,8 @@
 . /hotmem/lib/testlib.sh
 hm_dbg_init || hm_fail "no /sys/kernel/debug/memcg_hotplug (CONFIG_MEMCG_HOTPLUG_DEBUG)"
 hm_plug_dimm 128 || hm_fail "DIMM did not plug"
-X=$HM_NEW
+set -- $HM_NEW
+X=$1
 a=$HM_CGROOT/hm-oomlock-a b=$HM_CGROOT/hm-oomlock-b
 mkdir -p $a $b
 trap 'hm_park none; kill $pb 2>/dev/null; wait; echo -$X > $a/memory.hotplug 2>/dev/null; rmdir $a $b 2>/dev/null; hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT

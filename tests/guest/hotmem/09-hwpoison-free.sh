@@ -7,7 +7,8 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 inj=/sys/kernel/debug/hwpoison/corrupt-pfn
 [ -w $inj ] || hm_fail "no $inj (CONFIG_HWPOISON_INJECT)"
 hm_plug_dimm 128 || hm_fail "DIMM did not plug"
-X=$HM_NEW
+set -- $HM_NEW
+X=$1
 a=$HM_CGROOT/hm-hwp-free
 mkdir -p $a
 trap 'kill $p 2>/dev/null; wait; echo -$X > $a/memory.hotplug 2>/dev/null; rmdir $a 2>/dev/null; hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT

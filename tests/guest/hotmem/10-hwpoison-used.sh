@@ -5,7 +5,8 @@
 # vanilla offlines a block with poisoned pages.
 . /hotmem/lib/testlib.sh
 hm_plug_dimm 128 || hm_fail "DIMM did not plug"
-X=$HM_NEW
+set -- $HM_NEW
+X=$1
 a=$HM_CGROOT/hm-hwp-used
 mkdir -p $a
 trap 'echo -$X > $a/memory.hotplug 2>/dev/null; rmdir $a 2>/dev/null; hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT
