@@ -5,7 +5,7 @@ BUILD ?= $(CURDIR)/build
 OUT := $(BUILD)/out
 export HOTMEM_BUILD := $(BUILD)
 
-.PHONY: all deps kernels series-builds hook vmm initramfs check demo bench fuzz fuzz-vmm clean distclean FORCE
+.PHONY: all deps kernels series-builds hook vmm initramfs check demo bench fuzz fuzz-vmm clean distclean stress FORCE
 FORCE:
 
 all: kernels hook initramfs
@@ -47,6 +47,14 @@ fuzz: deps
 
 check: deps
 	@tests/tools/check.sh
+
+# The debug kernel's race, fuzz and stress tests, the stress run lasting
+# DURATION seconds (make check runs it for 180).
+DURATION ?= 600
+stress: initramfs-debug
+	@python3 tests/vm/run-vm.py --name stress --kernel $(OUT)/debug/bzImage \
+		--initrd $(OUT)/debug/initramfs.cpio --suites debug --boot-mem 1G \
+		--append "hotmem.stress_seconds=$(DURATION)" --timeout $$(( $(DURATION) + 1500 ))
 
 demo: initramfs-hotmem initramfs-vanilla
 	@tests/tools/demo.sh

@@ -67,13 +67,15 @@ hm_wait() {
 
 # hm_kernel_splats: the kernel log's lines that say the kernel complained:
 # warnings, BUGs (KASAN's included), lockdep reports, list corruption, bad
-# page state and dump_page() output.  One dump_page() reason is not a
-# complaint: "unmovable page" is memory offlining saying which page made an
-# offline fail (mem-on-off-test.sh offlines boot memory on purpose, and
-# tests assert each offline's result themselves).
+# page state and dump_page() output.  Three dump_page() reasons are not
+# complaints: "unmovable page", "isolation failed" and "migration failure"
+# are memory offlining saying which page made an offline fail or retry
+# (mem-on-off-test.sh offlines boot memory on purpose, root's offline of a
+# busy orphan and the forced release migrate pages of tasks that may be
+# exiting meanwhile, and tests assert each offline's result themselves).
 hm_kernel_splats() {
 	dmesg | grep -E 'WARNING:|BUG:|BUG |circular locking|inconsistent lock state|lock held when returning|list_add corruption|list_del corruption|Bad page|bad page state|page dumped because|kernel BUG|general protection' |
-		grep -v 'page dumped because: unmovable page$'
+		grep -vE 'page dumped because: (unmovable page|isolation failed|migration failure)$'
 }
 
 # hm_kernel_splat_context N < LINES: each of the first 3 complaint lines read

@@ -1,0 +1,21 @@
+#!/bin/sh
+# 100,000 generated writes to memory.hotplug and memory.hotplug.policy of
+# two cgroups (token soups, huge and negative numbers, overflow, repeats,
+# mixed signs, control bytes, very long writes), naming plugged, boot and
+# made-up blocks: after every rejected write the state is exactly as
+# before, and the kernel does not complain (checked after the test).
+. /hotmem/lib/testlib.sh
+hm_plug_dimm 384 || hm_fail "DIMM did not plug"
+set -- $HM_NEW
+X=$1 Y=$2 Z=$3
+a=$HM_CGROOT/hm-fuzz-a b=$HM_CGROOT/hm-fuzz-b
+mkdir -p $a $b
+trap 'for c in $a $b; do for n in $X $Y $Z; do echo -$n > $c/memory.hotplug; done; done 2>/dev/null; rmdir $a $b 2>/dev/null; hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT
+hm_expect ok $a/memory.hotplug "+$X"
+hm_expect ok $b/memory.hotplug "+$Y"
+seed=${HM_FUZZ_SEED:-$(date +%s)}
+hm_log "seed $seed"
+out=$(hm-hotplug-fuzz $seed ${HM_FUZZ_WRITES:-100000} $a $b $X $Y $Z) || hm_fail "seed $seed: $out"
+hm_log "$out"
+echo "$out" | grep -q "^writes=${HM_FUZZ_WRITES:-100000} " || hm_fail "fuzzer output: $out"
+exit 0

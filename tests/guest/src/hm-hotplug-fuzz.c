@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hm-hotplug-fuzz SEED COUNT CG_A CG_B BLOCK...
+ *
+ * Write COUNT generated inputs to CG_A's or CG_B's memory.hotplug and
+ * memory.hotplug.policy (token soups, huge and negative numbers, overflow,
+ * repeats, mixed signs, control bytes, very long writes), naming BLOCKs
+ * (memory block ids the test plugged), a boot block (the first BLOCK minus
+ * one is never ours) and made-up ids.  After every write that fails, the
+ * state (both cgroups' memory.hotplug and policy, each BLOCK's state and
+ * hotplug_owner) must be exactly what it was before; after one that
+ * succeeds it becomes the new reference.  Prints
+ *   writes=N rejected=N accepted=N
+ * and exits 0, or prints the write that changed the state and exits 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAXW 16384
+
+static uint64_t rng;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static unsigned int pick(unsigned int n)
+{
+	return (unsigned int)(next() % n);
+}
+
+static char *cg[2];
+static long *blocks;
+static int nblocks;
+
+static size_t slurp(const char *path, char *buf, size_t room)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return (size_t)snprintf(buf, room, "<%s: %s>", path, strerror(errno));
+	n = read(fd, buf, room - 1);
+	close(fd);
+	if (n < 0)
+		return (size_t)snprintf(buf, room, "<%s: %s>", path, strerror(errno));
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+static void snapshot(char *out, size_t room)
+{
+	char path[512];
+	size_t len = 0;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/memory.hotplug", cg[i]);
+		len += slurp(path, out + len, room - len);
+		snprintf(path, sizeof(path), "%s/memory.hotplug.policy", cg[i]);
+		len += slurp(path, out + len, room - len);
+	}
+	for (int i = 0; i < nblocks; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%ld/state", blocks[i]);
+		len += slurp(path, out + len, room - len);
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%ld/hotplug_owner",
+			 blocks[i]);
+		len += slurp(path, out + len, room - len);
+	}
+}
+
+/* One token naming a block in some form, or junk. */
+static int token(char *p, size_t room)
+{
+	static const char *const junk[] = {
+		"force", "forced", "+", "-", "++1", "+-1", "-+1", "+0x10", "+1e3", "+ 1",
+		"+01", "+18446744073709551615", "+18446744073709551616",
+		"-99999999999999999999999", "+-0", "strict", "fallback", "\xd9\xa3",
+		"+\x01", "-\x7f", "+9\x1b[2J", "\\n", "+2147483648", "+4294967296",
+	};
+	static const char *const sign[] = { "+", "-", "", "++", "--", "+-" };
+	long id;
+
+	switch (pick(4)) {
+	case 0:
+		return snprintf(p, room, "%s", junk[pick(sizeof(junk) / sizeof(junk[0]))]);
+	case 1: /* a made-up or boot block */
+		id = pick(2) ? (long)pick(1u << 20) : blocks[0] - 1;
+		break;
+	default: /* one of ours */
+		id = blocks[pick((unsigned int)nblocks)];
+		break;
+	}
+	return snprintf(p, room, "%s%ld", sign[pick(6)], id);
+}
+
+static size_t generate(char *w)
+{
+	static const char sep[] = { ' ', ' ', ' ', '\t', '\n', ',', '\0' };
+	size_t len = 0;
+	unsigned int n;
+
+	switch (pick(10)) {
+	case 0: /* very long: a token repeated, or a block of digits */
+		n = 1000 + pick(MAXW - 1100);
+		if (pick(2)) {
+			while (len + 24 < n) {
+				len += (size_t)token(w + len, MAXW - len);
+				w[len++] = ' ';
+			}
+		} else {
+			w[len++] = '+';
+			while (len < n)
+				w[len++] = (char)('0' + pick(10));
+		}
+		return len;
+	case 1: /* random bytes */
+		n = 1 + pick(64);
+		for (unsigned int i = 0; i < n; i++)
+			w[len++] = (char)pick(256);
+		return len;
+	default:
+		n = 1 + pick(6);
+		for (unsigned int i = 0; i < n; i++) {
+			len += (size_t)token(w + len, MAXW - len);
+			if (i + 1 < n || pick(3) == 0)
+				w[len++] = sep[pick(sizeof(sep))];
+		}
+		return len;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static char before[65536], after[65536], w[MAXW + 64];
+	long count, rejected = 0, accepted = 0;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: hm-hotplug-fuzz SEED COUNT CG_A CG_B BLOCK...\n");
+		return 2;
+	}
+	rng = strtoull(argv[1], NULL, 0) | 1;
+	count = strtol(argv[2], NULL, 0);
+	cg[0] = argv[3];
+	cg[1] = argv[4];
+	nblocks = argc - 5;
+	blocks = calloc((size_t)nblocks, sizeof(*blocks));
+	if (!blocks)
+		return 2;
+	for (int i = 0; i < nblocks; i++)
+		blocks[i] = strtol(argv[5 + i], NULL, 10);
+
+	snapshot(before, sizeof(before));
+	for (long i = 0; i < count; i++) {
+		char path[512];
+		size_t len = generate(w);
+		int policy = pick(8) == 0;
+		int fd;
+		ssize_t r;
+
+		snprintf(path, sizeof(path), "%s/%s", cg[pick(2)],
+			 policy ? "memory.hotplug.policy" : "memory.hotplug");
+		fd = open(path, O_WRONLY);
+		if (fd < 0) {
+			fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		r = write(fd, w, len);
+		close(fd);
+		snapshot(after, sizeof(after));
+		if (r < 0) {
+			rejected++;
+			if (strcmp(before, after)) {
+				printf("FAIL: write %ld to %s (%zu bytes, rejected: %s) changed the state\n"
+				       "data: %.200s\nbefore:\n%s\nafter:\n%s\n",
+				       i, path, len, strerror(errno), w, before, after);
+				return 1;
+			}
+		} else {
+			accepted++;
+			memcpy(before, after, sizeof(before));
+		}
+	}
+	printf("writes=%ld rejected=%ld accepted=%ld\n", count, rejected, accepted);
+	return 0;
+}
