@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hm-touch [-w FILE] [-f PFN] [-p INDEX] [-H] MIB
+ * hm-touch [-w FILE] [-f PFN] [-i INDEX] [-H] MIB
  *
  * Fault MIB MiB of anonymous memory and print "touched MIB".
  *   -w FILE   first wait until FILE exists (so that a test can move this
  *             process into another cgroup before it allocates)
  *   -f PFN    then print "has_pfn=1" if one of the pages has frame PFN,
  *             else "has_pfn=0"
- *   -p INDEX  then print "pfn=N" of page INDEX and poison it with
- *             madvise(MADV_HWPOISON) ("poisoned", or "poisoned (SIGBUS)" and
- *             exit 0 when the kernel kills us for it)
+ *   -i INDEX  then print "pfn=N" of page INDEX, for a test to poison it
+ *             (hwpoison corrupt-pfn); the SIGBUS memory_failure() sends
+ *             for it makes us print "poisoned (SIGBUS)" and exit 0
  *   -H        then hold the memory until killed
- * Page frame numbers need CAP_SYS_ADMIN (pagemap) and MEMORY_FAILURE
- * (MADV_HWPOISON).
+ * Page frame numbers need CAP_SYS_ADMIN (pagemap).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,16 +23,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#ifndef MADV_HWPOISON
-#define MADV_HWPOISON 100
-#endif
-
 #define PM_PRESENT (1ULL << 63)
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 
 static int pagemap_fd = -1;
 
-/* memory_failure() on our own page (MF_ACTION_REQUIRED) sends SIGBUS. */
+/* memory_failure() on a page of ours that is dirty sends SIGBUS. */
 static void on_sigbus(int sig)
 {
 	static const char msg[] = "poisoned (SIGBUS)\n";
@@ -61,27 +56,27 @@ static uint64_t pfn_of(const void *addr, long psz)
 int main(int argc, char **argv)
 {
 	const char *wait_file = NULL;
-	long long want_pfn = -1, poison = -1;
+	long long want_pfn = -1, index = -1;
 	int hold = 0, c;
 	long psz = sysconf(_SC_PAGESIZE);
 
-	while ((c = getopt(argc, argv, "w:f:p:H")) != -1) {
+	while ((c = getopt(argc, argv, "w:f:i:H")) != -1) {
 		switch (c) {
 		case 'w': wait_file = optarg; break;
 		case 'f': want_pfn = strtoll(optarg, NULL, 0); break;
-		case 'p': poison = strtoll(optarg, NULL, 0); break;
+		case 'i': index = strtoll(optarg, NULL, 0); break;
 		case 'H': hold = 1; break;
 		default: return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: hm-touch [-w FILE] [-f PFN] [-p INDEX] [-H] MIB\n");
+		fprintf(stderr, "usage: hm-touch [-w FILE] [-f PFN] [-i INDEX] [-H] MIB\n");
 		return 2;
 	}
 	size_t len = strtoul(argv[optind], NULL, 10) << 20;
 	size_t pages = len / (size_t)psz;
 
-	if (!len || (poison >= 0 && (size_t)poison >= pages)) {
+	if (!len || (index >= 0 && (size_t)index >= pages)) {
 		fprintf(stderr, "hm-touch: bad size or page index\n");
 		return 2;
 	}
@@ -103,17 +98,10 @@ int main(int argc, char **argv)
 			has = pfn_of(p + i * (size_t)psz, psz) == (uint64_t)want_pfn;
 		printf("has_pfn=%d\n", has);
 	}
-	if (poison >= 0) {
-		char *pg = p + (size_t)poison * (size_t)psz;
-
-		printf("pfn=%llu\n", (unsigned long long)pfn_of(pg, psz));
-		fflush(stdout);
+	if (index >= 0) {
 		signal(SIGBUS, on_sigbus);
-		if (madvise(pg, (size_t)psz, MADV_HWPOISON)) {
-			perror("hm-touch: madvise(MADV_HWPOISON)");
-			return 1;
-		}
-		printf("poisoned\n");
+		printf("pfn=%llu\n",
+		       (unsigned long long)pfn_of(p + (size_t)index * (size_t)psz, psz));
 	}
 	fflush(stdout);
 	while (hold)
