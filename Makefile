@@ -41,7 +41,7 @@ initramfs-%: kernel-% hook FORCE
 
 initramfs: initramfs-vanilla initramfs-hotmem
 
-# libFuzzer over the hook's parsers, for FUZZ_TIME seconds (default 60).
+# libFuzzer over the hook's parsers: FUZZ_RUNS executions (default 10^7).
 fuzz: deps
 	@$(MAKE) -s -C oci-hook fuzz
 
