@@ -25,6 +25,8 @@ static long long now_ns(void)
 
 static const char *errname(int err)
 {
+	static char other[16];
+
 	switch (err) {
 	case EPERM: return "EPERM";
 	case ENOENT: return "ENOENT";
@@ -36,7 +38,12 @@ static const char *errname(int err)
 	case ENOMEM: return "ENOMEM";
 	case EAGAIN: return "EAGAIN";
 	case ENOSPC: return "ENOSPC";
-	default: return strerror(err);
+	case ENXIO: return "ENXIO";
+	case EINTR: return "EINTR";
+	case EIO: return "EIO";
+	default:
+		snprintf(other, sizeof(other), "E%d", err);
+		return other;
 	}
 }
 
