@@ -29,6 +29,7 @@ still_mine() {
 	grep -qx "state bound" $HM_LEDGER/$id.rec || hm_fail "$1: record $(cat $HM_LEDGER/$id.rec 2>&1)"
 }
 for i in 1 2; do
+	rm -rf /tmp/hm-other
 	hm_hook_bundle /tmp/hm-other /bin/true || hm_fail "bundle other"
 	hm_bundle_set /tmp/hm-other ".linux.resources.memory.limit = $((64 << 20)) | .linux.cgroupsPath = \"/hm-other\""
 	crun run --bundle /tmp/hm-other hm-other > $HM_OUT/other.out 2>&1 < /dev/null ||
