@@ -48,13 +48,14 @@ fuzz: deps
 check: deps
 	@tests/tools/check.sh
 
-# The debug kernel's race, fuzz and stress tests, the stress run lasting
-# DURATION seconds (make check runs it for 180).
+# The debug kernel's race tests, the write fuzzer with 100,000 writes and
+# the stress run (tests/guest/stress/) lasting DURATION seconds.
 DURATION ?= 600
 stress: initramfs-debug
 	@python3 tests/vm/run-vm.py --name stress --kernel $(OUT)/debug/bzImage \
-		--initrd $(OUT)/debug/initramfs.cpio --suites debug --boot-mem 1G \
-		--append "hotmem.stress_seconds=$(DURATION)" --timeout $$(( $(DURATION) + 1500 ))
+		--initrd $(OUT)/debug/initramfs.cpio --suites debug,stress --boot-mem 1G \
+		--append "hotmem.stress_seconds=$(DURATION) hotmem.fuzz_writes=100000" \
+		--timeout $$(( $(DURATION) + 3600 ))
 
 demo: initramfs-hotmem initramfs-vanilla
 	@tests/tools/demo.sh

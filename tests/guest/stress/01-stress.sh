@@ -1,6 +1,6 @@
 #!/bin/sh
-# Bounded stress (180 s; `make stress DURATION=N` boots the debug kernel
-# with hotmem.stress_seconds=N): concurrent binds and releases (forced ones too),
+# Bounded stress, run by `make stress DURATION=N` on the debug kernel
+# (hotmem.stress_seconds=N; 180 s without it): concurrent binds and releases (forced ones too),
 # cgroups made and removed with blocks bound (orphans), root offlining
 # blocks through sysfs, hotplug_owner, hotplug_used_pages, memory.hotplug
 # and memory.stat readers, policy flips, processes faulting and freeing
