@@ -123,13 +123,14 @@ class Host:
             raise QMPError(f"unknown request '{cmd}'")
         return fn(*args)
 
-    def req_dimm_add(self, mib):
+    def req_dimm_add(self, mib, node="0"):
         self.dimms += 1
         dev = f"dimm{self.dimms}"
         self.qmp.cmd("object-add", **{"qom-type": "memory-backend-ram",
                                       "id": f"mem-{dev}", "size": int(mib) * MIB})
         try:
-            self.qmp.cmd("device_add", driver="pc-dimm", id=dev, memdev=f"mem-{dev}")
+            self.qmp.cmd("device_add", driver="pc-dimm", id=dev, memdev=f"mem-{dev}",
+                         node=int(node))
         except QMPError:
             self.qmp.cmd("object-del", id=f"mem-{dev}")
             raise
@@ -183,11 +184,17 @@ def qemu_cmdline(args, tmp):
     # mem-on-off-test.sh re-onlines what it offlines that way; a DIMM block at
     # the edge of ZONE_MOVABLE, once offline, lies outside it, and in
     # ZONE_NORMAL it would take kernel allocations and never unplug again.
+    #
+    # Two NUMA nodes: node 0 has the CPUs and the boot memory, node 1 starts
+    # empty and gets memory only from DIMMs plugged there (dimm-add MIB 1),
+    # for the placement tests (mempolicy, cpuset).
     append = ("console=ttyS0 memhp_default_state=offline movable_node panic=-1 oops=panic "
               f"loglevel=4 hotmem.suites={','.join(args.suites)} {args.append}").strip()
     return [
         args.qemu, "-machine", "pc,accel=tcg", "-cpu", "max", "-smp", "2",
         "-m", f"{args.boot_mem},slots=8,maxmem={args.max_mem}",
+        "-object", f"memory-backend-ram,id=ram0,size={args.boot_mem}",
+        "-numa", "node,nodeid=0,cpus=0-1,memdev=ram0", "-numa", "node,nodeid=1",
         "-kernel", args.kernel, "-initrd", args.initrd, "-append", append,
         "-display", "none", "-no-reboot", "-nodefaults",
         "-serial", "stdio",

@@ -5,7 +5,9 @@
  * present and how many of those lie in [START_PFN, END_PFN):
  *   pages=<faulted> present=<n> in=<n> out=<n>
  * Then keep the memory for HOLD_SECONDS (default 0).  Needs CAP_SYS_ADMIN to
- * see page frame numbers.
+ * see page frame numbers.  With HM_MEMBIND=NODE in the environment, the
+ * process first binds its memory to NUMA node NODE (set_mempolicy
+ * MPOL_BIND).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mempolicy.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define PM_PRESENT (1ULL << 63)
@@ -34,6 +38,19 @@ int main(int argc, char **argv)
 	if (!len) {
 		fprintf(stderr, "hm-pfns: bad size\n");
 		return 2;
+	}
+	const char *bind = getenv("HM_MEMBIND");
+
+	if (bind) {
+		unsigned long node = strtoul(bind, NULL, 10);
+		unsigned long mask = 1UL << node;
+
+		if (node >= 64 || syscall(SYS_set_mempolicy, MPOL_BIND, &mask,
+					  64UL) < 0) {
+			fprintf(stderr, "hm-pfns: set_mempolicy(node %lu): %s\n",
+				node, strerror(errno));
+			return 1;
+		}
 	}
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

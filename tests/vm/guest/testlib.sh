@@ -22,7 +22,8 @@ hm_ns_of()  { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 # hm_req CMD ARGS...: ask the host side (tests/vm/run-vm.py) to act on the VM
 # through QEMU's monitor, over the second serial port.  Prints the answer's
 # payload; returns non-zero when the host reports an error.
-#   dimm-add MiB     plug a pc-dimm; prints its id
+#   dimm-add MiB [NODE]  plug a pc-dimm (on NUMA node NODE, default 0);
+#                    prints its id
 #   dimm-del ID      unplug it (its blocks must be offline)
 #   dimm-del-all     unplug every DIMM still plugged (the harness's repair)
 #   vmem-resize MiB  set virtio-mem requested-size and wait for the guest
@@ -118,11 +119,12 @@ hm_new_blocks() {
 	done | tr '\n' ' '
 }
 
-# hm_plug_dimm MiB: plug a DIMM and wait for its offline blocks; sets
-# HM_DIMM (the device id) and HM_NEW (its block ids).
+# hm_plug_dimm MiB [NODE]: plug a DIMM (on NUMA node NODE, default 0) and
+# wait for its offline blocks; sets HM_DIMM (the device id) and HM_NEW (its
+# block ids).
 hm_plug_dimm() {
 	_before=$(hm_blocks | tr '\n' ' ')
-	HM_DIMM=$(hm_req dimm-add "$1") || return 1
+	HM_DIMM=$(hm_req dimm-add "$1" "${2:-0}") || return 1
 	_want=$(( ($1 << 20) / $(hm_block_size) ))
 	hm_wait "[ \$(hm_new_blocks \"$_before\" | wc -w) -ge $_want ]" 30 || return 1
 	HM_NEW=$(hm_new_blocks "$_before")
