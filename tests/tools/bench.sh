@@ -17,6 +17,10 @@
 #                      hook that does nothing and the hook processes' own times
 #   release / empty  : the hook's poststop release vs offlining a never-used
 #                      block (<= 1.5)
+# and the allocator hooks' cost to a task whose cgroup has no binding
+# (03-unbound-cost.sh): fault and free throughput with another cgroup
+# bound / with nothing bound (medians of alternating runs, >= 0.98), and
+# against the vanilla kernel.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${HOTMEM_BUILD:-$top/build}
@@ -87,6 +91,33 @@ for k in ("fault_bound_ns", "fault_unbound_ns"):
 else:
     tp = f("hotmem", "fault_unbound_ns") / f("hotmem", "fault_bound_ns")
     report.append(f"page-fault throughput bound / unbound: {tp:.2f} (target >= 0.95)")
+
+def runs(v, state):
+    return sorted(float(x) for k, x in vals[v].items() if k.startswith(f"cost_{state}_ns_"))
+
+def median(xs):
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+cost = {("hotmem", "bound"): runs("hotmem", "bound"), ("hotmem", "none"): runs("hotmem", "none"),
+        ("vanilla", "none"): runs("vanilla", "none")}
+if all(cost.values()):
+    med = {k: median(xs) for k, xs in cost.items()}
+    report += ["",
+        "| unbound task: page fault + free, ns per page (TCG) | median | min - max | runs |",
+        "|---|---|---|---|"]
+    for (v, state), label in ((("hotmem", "none"), "hotmem kernel, nothing bound"),
+                              (("hotmem", "bound"), "hotmem kernel, another cgroup has a bound block"),
+                              (("vanilla", "none"), "vanilla kernel")):
+        xs = cost[(v, state)]
+        report.append(f"| {label} | {med[(v, state)]:.0f} | {xs[0]:.0f} - {xs[-1]:.0f} | {len(xs)} |")
+    report += ["",
+        f"unbound-path throughput, another cgroup bound / nothing bound (same VM, alternating runs): "
+        f"{med[('hotmem', 'none')] / med[('hotmem', 'bound')]:.3f} (target >= 0.98)",
+        f"unbound-path throughput, hotmem kernel / vanilla kernel (two VMs): nothing bound "
+        f"{med[('vanilla', 'none')] / med[('hotmem', 'none')]:.3f}, another cgroup bound "
+        f"{med[('vanilla', 'none')] / med[('hotmem', 'bound')]:.3f}"]
+else:
+    report += ["", "unbound-path cost: no results (tests/guest/bench/03-unbound-cost.sh)"]
 h = vals["hotmem"]
 if "hook_run_ns" in h:
     def g(k):
