@@ -48,13 +48,15 @@ fuzz: deps
 check: deps
 	@tests/tools/check.sh
 
-# The debug kernel's race tests, the write fuzzer with 100,000 writes and
-# the stress run (tests/guest/stress/) lasting DURATION seconds.
+# The debug kernel's race tests, the write fuzzer with FUZZ_WRITES writes and
+# the stress run (tests/guest/stress/) lasting DURATION seconds (make check
+# runs them with 100,000 writes and 180 s).
 DURATION ?= 600
+FUZZ_WRITES ?= 1000000
 stress: initramfs-debug
 	@python3 tests/vm/run-vm.py --name stress --kernel $(OUT)/debug/bzImage \
 		--initrd $(OUT)/debug/initramfs.cpio --suites debug,stress --boot-mem 1G \
-		--append "hotmem.stress_seconds=$(DURATION) hotmem.fuzz_writes=100000" \
+		--append "hotmem.stress_seconds=$(DURATION) hotmem.fuzz_writes=$(FUZZ_WRITES)" \
 		--timeout $$(( $(DURATION) + 3600 ))
 
 demo: initramfs-hotmem initramfs-vanilla

@@ -45,23 +45,26 @@ done
 
 step "VM tests"
 for v in "${vms[@]}"; do
-	mem=512M
+	mem=512M append=
 	case $v in
 	hotmem)  suites=common,hotmem,hook ;;
 	vanilla) suites=common,vanilla ;;
 	# the hotmem kernel with DEBUG_VM, DEBUG_LIST, lockdep, KASAN and the
-	# park points (debug suite: races hit every time); the
-	# series' own tests, whose last test checks the kernel log and lockdep.
-	# KASAN maps 1/8 of every block it sees come online as shadow in boot
-	# memory (16 MiB per 128 MiB block, 256 MiB for hook/02's 16 blocks).
-	debug)   suites=hotmem,debug,hook mem=1G ;;
+	# park points: the series' own tests (whose last test checks the kernel
+	# log and lockdep), the race tests (races hit every time), the write
+	# fuzzer (100,000 writes) and the stress run (180 s; any length with
+	# `make stress DURATION=`).  KASAN maps 1/8 of every block it sees
+	# come online as shadow in boot memory (16 MiB per 128 MiB block).
+	debug)   suites=hotmem,debug,stress mem=1G
+		 append="hotmem.stress_seconds=180 hotmem.fuzz_writes=100000" ;;
 	# the series with CONFIG_MEMCG_HOTPLUG=n must behave as vanilla does
 	off)     suites=common,vanilla ;;
 	esac
 	step "VM: $v kernel, suites $suites"
 	python3 tests/vm/run-vm.py --name "$v" --kernel "$build/out/$v/bzImage" \
 		--initrd "$build/out/$v/initramfs.cpio" --suites "$suites" --boot-mem "$mem" \
-		--timeout "${HOTMEM_VM_TIMEOUT:-1500}" --log "$logs/vm-$v.log" \
+		--append "$append" \
+		--timeout "${HOTMEM_VM_TIMEOUT:-2400}" --log "$logs/vm-$v.log" \
 		--results "$results" --quiet
 done
 

@@ -12,6 +12,9 @@
  * succeeds it becomes the new reference.  Prints
  *   writes=N rejected=N accepted=N
  * and exits 0, or prints the write that changed the state and exits 1.
+ * Every file stays open for the whole run (a write to an open cgroup file
+ * is a write like any other; a read at offset 0 of a seq_file regenerates
+ * it), so that the kernel's side, not opening files, takes the time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,39 +45,75 @@ static char *cg[2];
 static long *blocks;
 static int nblocks;
 
-static size_t slurp(const char *path, char *buf, size_t room)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+/* the state's files, in snapshot order, and the files written to */
+static int *state_fd, nstate;
+static char **state_path;
+static int write_fd[2][2];	/* [cgroup][policy] */
 
-	if (fd < 0)
-		return (size_t)snprintf(buf, room, "<%s: %s>", path, strerror(errno));
-	n = read(fd, buf, room - 1);
-	close(fd);
+static int open_or_die(const char *path, int flags)
+{
+	int fd = open(path, flags);
+
+	if (fd < 0) {
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void add_state(const char *path)
+{
+	state_path[nstate] = strdup(path);
+	if (!state_path[nstate]) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	state_fd[nstate++] = open_or_die(path, O_RDONLY);
+}
+
+static void open_files(void)
+{
+	char path[512];
+
+	state_fd = calloc((size_t)(4 + 2 * nblocks), sizeof(*state_fd));
+	state_path = calloc((size_t)(4 + 2 * nblocks), sizeof(*state_path));
+	if (!state_fd || !state_path) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/memory.hotplug", cg[i]);
+		add_state(path);
+		write_fd[i][0] = open_or_die(path, O_WRONLY);
+		snprintf(path, sizeof(path), "%s/memory.hotplug.policy", cg[i]);
+		add_state(path);
+		write_fd[i][1] = open_or_die(path, O_WRONLY);
+	}
+	for (int i = 0; i < nblocks; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%ld/state", blocks[i]);
+		add_state(path);
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%ld/hotplug_owner",
+			 blocks[i]);
+		add_state(path);
+	}
+}
+
+static size_t slurp(int i, char *buf, size_t room)
+{
+	ssize_t n = pread(state_fd[i], buf, room - 1, 0);
+
 	if (n < 0)
-		return (size_t)snprintf(buf, room, "<%s: %s>", path, strerror(errno));
+		return (size_t)snprintf(buf, room, "<%s: %s>", state_path[i], strerror(errno));
 	buf[n] = '\0';
 	return (size_t)n;
 }
 
 static void snapshot(char *out, size_t room)
 {
-	char path[512];
 	size_t len = 0;
 
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/memory.hotplug", cg[i]);
-		len += slurp(path, out + len, room - len);
-		snprintf(path, sizeof(path), "%s/memory.hotplug.policy", cg[i]);
-		len += slurp(path, out + len, room - len);
-	}
-	for (int i = 0; i < nblocks; i++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%ld/state", blocks[i]);
-		len += slurp(path, out + len, room - len);
-		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%ld/hotplug_owner",
-			 blocks[i]);
-		len += slurp(path, out + len, room - len);
-	}
+	for (int i = 0; i < nstate; i++)
+		len += slurp(i, out + len, room - len);
 }
 
 /* One token naming a block in some form, or junk. */
@@ -158,23 +197,15 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nblocks; i++)
 		blocks[i] = strtol(argv[5 + i], NULL, 10);
 
+	open_files();
 	snapshot(before, sizeof(before));
 	for (long i = 0; i < count; i++) {
-		char path[512];
 		size_t len = generate(w);
-		int policy = pick(8) == 0;
-		int fd;
+		int policy = pick(8) == 0, c = (int)pick(2);
+		const char *path = state_path[2 * c + policy];
 		ssize_t r;
 
-		snprintf(path, sizeof(path), "%s/%s", cg[pick(2)],
-			 policy ? "memory.hotplug.policy" : "memory.hotplug");
-		fd = open(path, O_WRONLY);
-		if (fd < 0) {
-			fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-			return 1;
-		}
-		r = write(fd, w, len);
-		close(fd);
+		r = write(write_fd[c][policy], w, len);
 		snapshot(after, sizeof(after));
 		if (r < 0) {
 			rejected++;

@@ -1,8 +1,8 @@
 #!/bin/sh
-# Bounded stress, run by `make stress DURATION=N` on the debug kernel
-# (hotmem.stress_seconds=N; 180 s without it): concurrent binds and releases (forced ones too),
-# cgroups made and removed with blocks bound (orphans), root offlining
-# blocks through sysfs, hotplug_owner, hotplug_used_pages, memory.hotplug
+# Bounded stress on the debug kernel: 180 s in make check, N s with
+# `make stress DURATION=N` (hotmem.stress_seconds=N; 180 s without it).
+# Concurrent binds and releases (forced ones too), cgroups made and removed with blocks bound (orphans), root offlining
+# blocks through sysfs, virtio-mem growing and shrinking, hotplug_owner, hotplug_used_pages, memory.hotplug
 # and memory.stat readers, policy flips, processes faulting and freeing
 # memory in the cgroups, and strict-policy OOM kills.  Afterwards: every
 # block is offline and unbound, or bound to exactly one live or orphaned
@@ -33,6 +33,7 @@ cleanup() {
 			hm_wait "echo offline > $HM_SYSMEM/memory$n/state" 30
 	done
 	hm_unplug_dimm $HM_DIMM $blocks
+	hm_req vmem-resize 0 > /dev/null
 }
 trap cleanup EXIT
 end=$(( $(cut -d. -f1 /proc/uptime) + secs ))
@@ -52,6 +53,7 @@ loop readers 'cat $HM_SYSMEM/memory*/hotplug_owner $HM_SYSMEM/memory*/hotplug_us
 loop policy 'echo $([ $(rnd 2) = 0 ] && echo strict || echo fallback) > $(cg)/memory.hotplug.policy'
 loop alloc 'c=$(cg); sh -c "echo \$\$ > $c/cgroup.procs && exec hm-alloc $(( $(rnd 48) + 1 )) 1"'
 loop oom 'c=$(cg); echo strict > $c/memory.hotplug.policy; sh -c "echo \$\$ > $c/cgroup.procs && exec hm-alloc 200 0"'
+loop vmem 'hm_req vmem-resize $(( $(rnd 3) * 128 )); sleep 1'
 loop churn 'c=$HM_CGROOT/hm-st-tmp$(rnd 4); mkdir -p $c; echo "+$(blk)" > $c/memory.hotplug; sh -c "echo \$\$ > $c/cgroup.procs && exec hm-alloc 8 0"; rmdir $c'
 sleep $secs
 touch $st/stop
