@@ -253,9 +253,14 @@ static int pod_size(struct hm_ctx *c, const struct hm_state *st, const struct hm
 		return -1;
 	capped.has_limit = limit > 0 && limit <= HM_SIZE_MAX;
 	capped.limit = capped.has_limit ? (long long)limit : 0;
-	if (hm_size_resolve(&capped, st, &c->cfg, bytes, source, err) < 0)
-		return hm_wrap(err, "pod cgroup %s (its memory.max caps the pod's size)", pod);
-	return 0;
+	if (hm_size_resolve(&capped, st, &c->cfg, bytes, source, err) == 0)
+		return 0;
+	if (err->errnum == ERANGE && capped.has_limit && *bytes > limit)
+		return hm_fail(
+			err, HM_EXIT_INPUT, ERANGE,
+			"io.hotmem.size %llu bytes is above the pod's memory limit %llu (memory.max of the pod cgroup %s; hotmem.conf: above_limit = no)",
+			(unsigned long long)*bytes, (unsigned long long)limit, pod);
+	return hm_wrap(err, "pod cgroup %s", pod);
 }
 
 int hm_pod_create(struct hm_ctx *c, const struct hm_state *st, const struct hm_spec *sp,

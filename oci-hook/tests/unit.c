@@ -1072,8 +1072,9 @@ static void t_pod_claim(void)
 	      err.code == HM_EXIT_INPUT && strstr(err.msg, "is not a valid container id"));
 	/* above the pod's memory.max (128Mi) */
 	CHECK(pod_create(&c, "app3", 6104, POD_APP("sbxB"), &err) == -1 &&
-	      err.code == HM_EXIT_INPUT && strstr(err.msg, "pod cgroup /kubepods/pod88") &&
-	      strstr(err.msg, "above"));
+	      err.code == HM_EXIT_INPUT &&
+	      strstr(err.msg, "268435456 bytes is above the pod's memory limit 134217728") &&
+	      strstr(err.msg, "pod cgroup /kubepods/pod88"));
 	get_file("cg/kubepods/pod88/memory.hotplug", buf, sizeof(buf));
 	CHECK(buf[0] == '\0');
 	CHECK(hm_ledger_get(&c.ledger, "sbxB", &r, &err) == 1);

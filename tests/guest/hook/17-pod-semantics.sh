@@ -169,7 +169,7 @@ hm_log "B: no pod size: the sandbox claimed nothing, the app bound its limit (bl
 # --- C: above the pod's memory limit -------------------------------------------
 mkpod $podC 128M || hm_fail "pod cgroup C"
 bundle hm-pod-c-sbx /kubepods/$podC "{\"$T\": \"sandbox\", \"io.hotmem.size\": \"256Mi\"}" /bin/sleep 600
-refused hm-pod-c-sbx 3 "pod cgroup /kubepods/$podC .*io.hotmem.size 268435456 bytes is above"
+refused hm-pod-c-sbx 3 "io.hotmem.size 268435456 bytes is above the pod's memory limit 134217728 \\(memory.max of the pod cgroup /kubepods/$podC;"
 
 # --- D: hostile annotations ------------------------------------------------------
 bundle hm-pod-d-bad /kubepods/$podB "{\"$T\": \"sandbox\\u001b[2J\", \"io.hotmem.size\": \"128Mi\"}" /bin/sleep 600
