@@ -17,6 +17,8 @@ inst=$k8s/hotmem-install.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 res() { if [ "$1" = 0 ]; then echo "PASS host:kubernetes/$2"; else echo "FAIL host:kubernetes/$2${3:+: $3}"; fi; }
+# verdict NAME: PASS unless $why says what failed
+verdict() { if [ -z "$why" ]; then res 0 "$1"; else res 1 "$1" "$why"; fi; }
 
 out=$(python3 - "$k8s" "$rp" "$inst" "$top/oci-hook/hooks.d" 2>&1 <<'PY'
 import glob, json, os, re, sys, tomllib
@@ -156,7 +158,7 @@ done
 	grep -q "ExecStart=/usr/local/libexec/hotmem/hotmem-hook gc" $r/etc/systemd/system/hotmem-gc.service ||
 	why=${why:-"gc units"}
 [ -z "$why" ] && [ -z "$(find $r -name '*.hotmem-new')" ] || why=${why:-"temporary files left"}
-res $([ -z "$why" ]; echo $?) installer-crio "$why"
+verdict installer-crio
 
 # again, with the operator's hotmem.conf: kept, the rest rewritten
 echo "default_size = 64Mi" > $r/etc/hotmem/hotmem.conf
@@ -164,7 +166,7 @@ why=
 "$inst" --runtime crio --root $r --payload $pl > $tmp/out 2>&1 || why="exit $?: $(cat $tmp/out)"
 [ -z "$why" ] && [ "$(cat $r/etc/hotmem/hotmem.conf)" = "default_size = 64Mi" ] && grep -q "kept /etc/hotmem/hotmem.conf" $tmp/out ||
 	why=${why:-"the operator's hotmem.conf was not kept"}
-res $([ -z "$why" ]; echo $?) installer-keeps-config "$why"
+verdict installer-keeps-config
 
 # a kernel without memory.hotplug: refused, nothing installed
 r=$tmp/vanilla
@@ -176,7 +178,7 @@ why=
 [ $rc = 3 ] || why="exit $rc, expected 3"
 [ -z "$why" ] && grep -q "no memory.hotplug" $tmp/out || why=${why:-"message: $(cat $tmp/out)"}
 [ -z "$why" ] && [ "$(files $r)" = "$before" ] || why=${why:-"files installed: $(files $r)"}
-res $([ -z "$why" ]; echo $?) installer-refuses-vanilla-kernel "$why"
+verdict installer-refuses-vanilla-kernel
 
 # containerd: refused while config.toml does not import conf.d; then installed
 r=$tmp/ctrd
@@ -189,7 +191,7 @@ rc=$?
 why=
 [ $rc = 3 ] && grep -q 'imports = \["/etc/containerd/conf.d/\*.toml"\]' $tmp/out || why="exit $rc: $(cat $tmp/out)"
 [ -z "$why" ] && [ "$(files $r)" = "$before" ] || why=${why:-"files installed: $(files $r)"}
-res $([ -z "$why" ]; echo $?) installer-containerd-needs-imports "$why"
+verdict installer-containerd-needs-imports
 
 printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n' > $r/etc/containerd/config.toml
 (cd $tmp && crun spec > /dev/null 2>&1 && mv config.json default-spec.json)
@@ -206,5 +208,5 @@ for v in containerd containerd2; do
 		$r/etc/containerd/hotmem-base-spec.json > /dev/null || why=${why:-"base spec has no hooks"}
 	[ -z "$why" ] && jq -e --slurpfile a $tmp/default-spec.json 'del(.hooks, .annotations) == ($a[0] | del(.hooks, .annotations))' \
 		$r/etc/containerd/hotmem-base-spec.json > /dev/null || why=${why:-"base spec is not the default spec"}
-	res $([ -z "$why" ]; echo $?) installer-$v "$why"
+	verdict installer-$v
 done
