@@ -38,11 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1: {
 		struct hm_spec sp;
 		struct hm_config cfg;
-		const char *src;
+		const char *src, *why;
 		uint64_t bytes;
 
 		hm_config_defaults(&cfg);
 		if (hm_spec_parse(&sp, text, size - 1, &err) == 0) {
+			hm_pod_level(&sp, NULL, &why);
 			hm_size_resolve(&sp, NULL, &cfg, &bytes, &src, &err);
 			hm_spec_free(&sp);
 		}

@@ -227,10 +227,16 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 
 	if (!r)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	if (hm_cgroup_of_pid(&c->paths, st->pid, &cgroup, err) < 0)
-		return -1;
-	if (hm_cgroup_check_owner(&c->paths, cgroup, st->cgroups_path, err) < 0)
-		return -1;
+	if (st->pod_cgroup) { /* checked by hm_pod_cgroup */
+		cgroup = strdup(st->pod_cgroup);
+		if (!cgroup)
+			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	} else {
+		if (hm_cgroup_of_pid(&c->paths, st->pid, &cgroup, err) < 0)
+			return -1;
+		if (hm_cgroup_check_owner(&c->paths, cgroup, st->cgroups_path, err) < 0)
+			return -1;
+	}
 	if (hm_paths_cgroup_root_cached(&c->paths, c->ledger.dirfd, err) < 0)
 		return -1;
 	if (kernel_check(c, cgroup, err) < 0)

@@ -132,6 +132,7 @@ struct hm_state {
 	char *bundle;
 	char *size_annotation; /* io.hotmem.size from the state's annotations */
 	char *cgroups_path;    /* config.json's linux.cgroupsPath (the create sets it) */
+	char *pod_cgroup;      /* a sandbox's pod-level claim: bind here (pod.c) */
 	long long pid;	       /* -1 when absent */
 };
 int hm_state_parse(struct hm_state *st, const char *json, size_t len, struct hm_error *err);
@@ -140,11 +141,20 @@ void hm_state_free(struct hm_state *st);
 
 /* spec.c */
 #define HM_SPEC_MAX (4 * 1024 * 1024)
+/* What a Kubernetes runtime says a container is (pod.c): containerd's
+ * io.kubernetes.cri.container-type, CRI-O's io.kubernetes.cri-o.ContainerType. */
+enum hm_kind {
+	HM_KIND_PLAIN,	   /* neither annotation: crun, podman */
+	HM_KIND_SANDBOX,   /* "sandbox": the pod's pause container */
+	HM_KIND_CONTAINER, /* "container": an app container of a pod */
+};
 struct hm_spec {
 	char *size_annotation; /* annotations["io.hotmem.size"] */
 	long long limit;       /* linux.resources.memory.limit, 0 if absent */
 	bool has_limit;
 	char *cgroups_path; /* linux.cgroupsPath or NULL */
+	enum hm_kind kind;
+	char *sandbox_id; /* the pod's sandbox id (pod.c) or NULL */
 };
 int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_error *err);
 int hm_spec_load(struct hm_spec *sp, const char *bundle, struct hm_error *err);
@@ -155,6 +165,39 @@ void hm_spec_free(struct hm_spec *sp);
 int hm_size_resolve(const struct hm_spec *sp, const struct hm_state *st,
 		    const struct hm_config *cfg, uint64_t *bytes, const char **source,
 		    struct hm_error *err);
+
+/* pod.c: Kubernetes pods.  A pod annotation reaches every container of the
+ * pod, so the level comes from the container type (pod.c says more):
+ *   plain container                  the size rule at its own cgroup
+ *   sandbox or app container with    the pod's size, once per pod at the pod's
+ *   io.hotmem.size                   cgroup, recorded under the sandbox's id
+ *   sandbox without                  nothing (never claims for itself)
+ *   app container without            its memory limit at its own cgroup */
+#define HM_ANN_CRI_TYPE "io.kubernetes.cri.container-type"
+#define HM_ANN_CRIO_TYPE "io.kubernetes.cri-o.ContainerType"
+#define HM_ANN_CRI_SANDBOX "io.kubernetes.cri.sandbox-id"
+#define HM_ANN_CRIO_SANDBOX "io.kubernetes.cri-o.SandboxID"
+enum hm_level { HM_LEVEL_OWN, HM_LEVEL_POD, HM_LEVEL_NONE };
+enum hm_level hm_pod_level(const struct hm_spec *sp, const struct hm_state *st, const char **why);
+/* Parse one container-type annotation value into *kind (must agree with a
+ * kind already seen, if any). */
+int hm_kind_parse(const char *key, const char *value, enum hm_kind *kind, struct hm_error *err);
+/* One sandbox-id annotation into *id (a valid id; must agree with one
+ * already seen, if any). */
+int hm_sandbox_id_parse(const char *key, const char *value, char **id, struct hm_error *err);
+/* The pod cgroup of a container whose init is pid: the parent of its
+ * cgroup, which must be a kubelet pod cgroup (pod<uid>, *-pod<uid>.slice)
+ * and agree with linux.cgroupsPath. */
+int hm_pod_cgroup(struct hm_paths *p, long long pid, const char *cgroups_path, char **pod,
+		  struct hm_error *err);
+/* The pod cgroup's memory.max: *limit 0 when "max" (no limit). */
+int hm_pod_limit(struct hm_paths *p, const char *pod, uint64_t *limit, struct hm_error *err);
+struct hm_ctx;
+/* The create stage at HM_LEVEL_POD, in the act phase with the ledger open
+ * and locked: the pod's record (its sandbox's id) exists for this pod
+ * cgroup: nothing to do; else claim the pod's size there. */
+int hm_pod_create(struct hm_ctx *c, const struct hm_state *st, const struct hm_spec *sp,
+		  struct hm_error *err);
 
 /* cgroup.c */
 /* Path of pid's cgroup v2 relative to the cgroup2 root ("/a/b"). */

@@ -131,10 +131,23 @@ static int confine(struct hm_ctx *c, const char *bundle, struct hm_error *err)
 	return hm_landlock_apply(&c->paths, ledger_dir(c), spec, err);
 }
 
+/* A kernel without memory.hotplug fails the create unless hotmem.conf says
+ * passthrough. */
+static int passthrough(struct hm_ctx *c, int ret, struct hm_error *err)
+{
+	if (ret < 0 && err->code == HM_EXIT_KERNEL &&
+	    c->cfg.missing_kernel == HM_MISSING_PASSTHROUGH) {
+		hm_log("passthrough: %s", err->msg);
+		return 0;
+	}
+	return ret;
+}
+
 static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err)
 {
 	struct hm_spec sp;
-	const char *source;
+	enum hm_level level;
+	const char *source, *why;
 	uint64_t bytes;
 	int ret;
 
@@ -142,13 +155,25 @@ static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err
 		return -1;
 	if (hm_spec_load(&sp, st->bundle, err) < 0)
 		return -1;
-	ret = hm_size_resolve(&sp, st, &c->cfg, &bytes, &source, err);
 	st->cgroups_path = sp.cgroups_path; /* the claim checks the cgroup against it */
 	sp.cgroups_path = NULL;
+	level = hm_pod_level(&sp, st, &why);
+	if (level == HM_LEVEL_POD) { /* a Kubernetes pod's size (pod.c) */
+		ret = enter_act_phase(c, CMD_CREATE, err);
+		if (ret == 0)
+			ret = passthrough(c, hm_pod_create(c, st, &sp, err), err);
+		hm_spec_free(&sp);
+		return ret;
+	}
+	ret = level == HM_LEVEL_NONE ? 0 : hm_size_resolve(&sp, st, &c->cfg, &bytes, &source, err);
 	hm_spec_free(&sp);
 	hm_trace("spec");
 	if (ret < 0)
 		return -1;
+	if (level == HM_LEVEL_NONE) {
+		hm_log("%s", why);
+		return 0;
+	}
 	if (bytes == 0) {
 		hm_log("no io.hotmem.size, memory limit or default_size: nothing to do");
 		return 0;
@@ -160,13 +185,7 @@ static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err
 		return -1;
 	hm_trace("gc");
 	hm_log("size %llu bytes (from %s)", (unsigned long long)bytes, source);
-	ret = hm_claim(c, st, bytes, err);
-	if (ret < 0 && err->code == HM_EXIT_KERNEL &&
-	    c->cfg.missing_kernel == HM_MISSING_PASSTHROUGH) {
-		hm_log("passthrough: %s", err->msg);
-		return 0;
-	}
-	return ret;
+	return passthrough(c, hm_claim(c, st, bytes, err), err);
 }
 
 static int do_poststop(struct hm_ctx *c, const struct hm_state *st, struct hm_error *err)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The bundle's config.json: only the size annotation and memory limit. */
+/* The bundle's config.json: the size annotation, the container type a
+ * Kubernetes runtime annotates (pod.c), the memory limit, cgroupsPath. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,6 +16,48 @@ static void yajl_freep(yajl_val *v)
 		yajl_tree_free(*v);
 }
 #define cleanup_yajl __attribute__((cleanup(yajl_freep)))
+
+/* Both runtimes' container-type annotations: each a known value, and the
+ * two the same when both are present. */
+static int parse_kind(yajl_val root, struct hm_spec *sp, struct hm_error *err)
+{
+	static const char *const keys[] = { HM_ANN_CRI_TYPE, HM_ANN_CRIO_TYPE };
+
+	sp->kind = HM_KIND_PLAIN;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *path[] = { "annotations", keys[i], NULL };
+		yajl_val v = yajl_tree_get(root, path, yajl_t_any);
+
+		if (!v)
+			continue;
+		if (!YAJL_IS_STRING(v))
+			return hm_fail(err, HM_EXIT_INPUT, EINVAL, "annotation %s is not a string",
+				       keys[i]);
+		if (hm_kind_parse(keys[i], v->u.string, &sp->kind, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Both runtimes' sandbox-id annotations: valid ids, the same if both. */
+static int parse_sandbox_id(yajl_val root, struct hm_spec *sp, struct hm_error *err)
+{
+	static const char *const keys[] = { HM_ANN_CRI_SANDBOX, HM_ANN_CRIO_SANDBOX };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *path[] = { "annotations", keys[i], NULL };
+		yajl_val v = yajl_tree_get(root, path, yajl_t_any);
+
+		if (!v)
+			continue;
+		if (!YAJL_IS_STRING(v))
+			return hm_fail(err, HM_EXIT_INPUT, EINVAL, "annotation %s is not a string",
+				       keys[i]);
+		if (hm_sandbox_id_parse(keys[i], v->u.string, &sp->sandbox_id, err) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_error *err)
 {
@@ -38,6 +81,10 @@ int hm_spec_parse(struct hm_spec *sp, const char *json, size_t len, struct hm_er
 		sp->size_annotation = strdup(v->u.string);
 		if (!sp->size_annotation)
 			return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	}
+	if (parse_kind(root, sp, err) < 0 || parse_sandbox_id(root, sp, err) < 0) {
+		hm_spec_free(sp);
+		return -1;
 	}
 	v = yajl_tree_get(root, lim, yajl_t_any);
 	if (v && !YAJL_IS_NULL(v)) {
@@ -112,6 +159,7 @@ void hm_spec_free(struct hm_spec *sp)
 {
 	free(sp->size_annotation);
 	free(sp->cgroups_path);
+	free(sp->sandbox_id);
 	memset(sp, 0, sizeof(*sp));
 }
 

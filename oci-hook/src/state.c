@@ -117,6 +117,7 @@ void hm_state_free(struct hm_state *st)
 	free(st->bundle);
 	free(st->size_annotation);
 	free(st->cgroups_path);
+	free(st->pod_cgroup);
 	memset(st, 0, sizeof(*st));
 	st->pid = -1;
 }

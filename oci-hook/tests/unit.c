@@ -818,6 +818,277 @@ static void t_gc_alive(void)
 	ctx_free(&c);
 }
 
+/* --- Kubernetes pods (pod.c) ---------------------------------------------------- */
+
+static bool kind_of(const char *json, enum hm_kind want, const char *want_msg)
+{
+	struct hm_spec sp;
+	struct hm_error err;
+	int ret = hm_spec_parse(&sp, json, strlen(json), &err);
+
+	if (want_msg)
+		return ret < 0 && err.code == HM_EXIT_INPUT && strstr(err.msg, want_msg);
+	if (ret < 0)
+		return false;
+	ret = sp.kind == want;
+	hm_spec_free(&sp);
+	return ret;
+}
+
+static enum hm_level level_of(const char *json, const char *state_size)
+{
+	struct hm_state st = { .size_annotation = (char *)state_size };
+	struct hm_spec sp;
+	struct hm_error err;
+	enum hm_level l = HM_LEVEL_NONE;
+	bool parsed = false;
+	const char *why;
+
+	if (hm_spec_parse(&sp, json, strlen(json), &err) == 0) {
+		l = hm_pod_level(&sp, &st, &why);
+		parsed = true;
+		hm_spec_free(&sp);
+	}
+	CHECK(parsed);
+	return l;
+}
+
+static bool pod_of(long long pid, const char *cgroups_path, const char *want, const char *want_msg)
+{
+	struct hm_paths p = { 0 };
+	struct hm_error err;
+	char *pod = NULL;
+	bool ok;
+	int ret;
+
+	p.proc = hm_strdup_printf("%s/podproc", tmp);
+	p.cgroup = hm_strdup_printf("%s/cg", tmp);
+	ret = hm_pod_cgroup(&p, pid, cgroups_path, &pod, &err);
+	if (want_msg)
+		ok = ret < 0 && err.code == HM_EXIT_PROCESS && strstr(err.msg, want_msg) && !pod;
+	else
+		ok = ret == 0 && pod && !strcmp(pod, want);
+	if (!ok)
+		fprintf(stderr, "  pod_of(%lld): %s / %s\n", pid, pod ? pod : "-",
+			ret < 0 ? err.msg : "ok");
+	free(pod);
+	hm_paths_free(&p);
+	return ok;
+}
+
+static void t_pod_kind(void)
+{
+	const char *sbx = "{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"sandbox\"}}";
+	const char *ctr = "{\"annotations\":{\"" HM_ANN_CRIO_TYPE "\":\"container\"}}";
+
+	CHECK(kind_of("{}", HM_KIND_PLAIN, NULL));
+	CHECK(kind_of(sbx, HM_KIND_SANDBOX, NULL));
+	CHECK(kind_of(ctr, HM_KIND_CONTAINER, NULL));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"sandbox\",\"" HM_ANN_CRIO_TYPE
+		      "\":\"sandbox\"}}",
+		      HM_KIND_SANDBOX, NULL));
+	/* hostile values: refused, naming the annotation */
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"pause\"}}", 0,
+		      "annotation " HM_ANN_CRI_TYPE " 'pause' is neither"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRIO_TYPE "\":\"Sandbox\"}}", 0,
+		      "is neither 'sandbox' nor 'container'"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"\"}}", 0, "is neither"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"sandbox\\n\"}}", 0,
+		      "is neither"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":1}}", 0, "is not a string"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRIO_TYPE "\":[\"sandbox\"]}}", 0,
+		      "is not a string"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"sandbox\",\"" HM_ANN_CRIO_TYPE
+		      "\":\"container\"}}",
+		      0, "disagree"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRI_SANDBOX "\":\"a\",\"" HM_ANN_CRIO_SANDBOX
+		      "\":\"b\"}}",
+		      0, "disagree on the sandbox id"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRIO_SANDBOX "\":7}}", 0, "is not a string"));
+	CHECK(kind_of("{\"annotations\":{\"" HM_ANN_CRI_SANDBOX "\":\"a/b\"}}", 0,
+		      "is not a valid container id"));
+}
+
+static void t_pod_level(void)
+{
+	const char *sbx = "{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"sandbox\"}}";
+	const char *sbx_sized = "{\"annotations\":{\"" HM_ANN_CRIO_TYPE
+				"\":\"sandbox\",\"io.hotmem.size\":\"256Mi\"}}";
+	const char *sbx_limit = "{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"sandbox\"},"
+				"\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *ctr = "{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"container\"},"
+			  "\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *ctr_sized = "{\"annotations\":{\"" HM_ANN_CRI_TYPE
+				"\":\"container\",\"io.hotmem.size\":\"256Mi\"},"
+				"\"linux\":{\"resources\":{\"memory\":{\"limit\":134217728}}}}";
+	const char *plain = "{\"annotations\":{\"io.hotmem.size\":\"256Mi\"}}";
+
+	CHECK(level_of(plain, NULL) == HM_LEVEL_OWN);
+	CHECK(level_of("{}", NULL) == HM_LEVEL_OWN);
+	CHECK(level_of(sbx_sized, NULL) == HM_LEVEL_POD);
+	CHECK(level_of(sbx, "256Mi") == HM_LEVEL_POD); /* the size only in the state */
+	CHECK(level_of(sbx, NULL) == HM_LEVEL_NONE);
+	CHECK(level_of(sbx_limit, NULL) == HM_LEVEL_NONE); /* a limit is no pod size */
+	CHECK(level_of(ctr, NULL) == HM_LEVEL_OWN);
+	/* an app container with the pod's size: the pod level (its record) */
+	CHECK(level_of(ctr_sized, NULL) == HM_LEVEL_POD);
+	CHECK(level_of(ctr, "256Mi") == HM_LEVEL_POD);
+}
+
+static void t_pod_cgroup(void)
+{
+	const char *sd = "/kubepods.slice/kubepods-burstable.slice/"
+			 "kubepods-burstable-pod0c1d_2e3f.slice";
+	struct hm_paths p = { 0 };
+	struct hm_error err;
+	uint64_t limit;
+
+	put_file("podproc/self/cgroup", "0::/system.slice/containerd.service\n");
+	put_file("podproc/6001/cgroup", "0::/kubepods/burstable/pod0c1d-2e3f/sbx1\n");
+	put_file("podproc/6002/cgroup",
+		 "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0c1d_2e3f.slice/"
+		 "cri-containerd-abc.scope\n");
+	put_file("podproc/6003/cgroup", "0::/system.slice/sneaky\n");
+	put_file("podproc/6004/cgroup", "0::/toplevel\n");
+	put_file("podproc/6005/cgroup", "0::/kubepods/pod0c1d/sbx1/inner\n");
+	put_file("podproc/6006/cgroup", "0::/kubepods/podxyz/sbx1\n");
+	put_file("podproc/6007/cgroup", "0::/kubepods/pod/sbx1\n");
+	put_file("podproc/6008/cgroup", "0::/kubepods/pod12/sbx1\n");
+
+	/* cgroupfs and systemd drivers: the parent of the sandbox's cgroup */
+	CHECK(pod_of(6001, NULL, "/kubepods/burstable/pod0c1d-2e3f", NULL));
+	CHECK(pod_of(6001, "/kubepods/burstable/pod0c1d-2e3f/sbx1",
+		     "/kubepods/burstable/pod0c1d-2e3f", NULL));
+	CHECK(pod_of(6002, NULL, sd, NULL));
+	CHECK(pod_of(6002, "kubepods-burstable-pod0c1d_2e3f.slice:cri-containerd:abc", sd, NULL));
+	/* not a pod: refused, nothing returned */
+	CHECK(pod_of(6003, NULL, NULL, "parent cgroup"));
+	CHECK(pod_of(6004, NULL, NULL, "has no pod cgroup above it"));
+	CHECK(pod_of(6006, NULL, NULL, "parent cgroup"));
+	CHECK(pod_of(6007, NULL, NULL, "parent cgroup"));
+	/* the sandbox in a child of its cgroupsPath: the parent is not the pod */
+	CHECK(pod_of(6005, "/kubepods/pod0c1d/sbx1", NULL, "is not its linux.cgroupsPath"));
+	/* cgroupsPath names another cgroup or another pod's slice */
+	CHECK(pod_of(6001, "/kubepods/burstable/pod0c1d-2e3f/other", NULL,
+		     "is not its linux.cgroupsPath"));
+	CHECK(pod_of(6002, "kubepods-besteffort-pod99.slice:cri-containerd:abc", NULL,
+		     "is not the slice of the container's linux.cgroupsPath"));
+	/* the runtime runs in the pod cgroup: never bind there */
+	put_file("podproc/self/cgroup", "0::/kubepods/pod12\n");
+	CHECK(pod_of(6008, NULL, NULL, "runtime's own"));
+
+	/* the pod's memory limit, as the kubelet set it */
+	p.cgroup = hm_strdup_printf("%s/cg", tmp);
+	put_file("cg/kubepods/pod12/memory.max", "max\n");
+	CHECK(hm_pod_limit(&p, "/kubepods/pod12", &limit, &err) == 0 && limit == 0);
+	put_file("cg/kubepods/pod12/memory.max", "268435456\n");
+	CHECK(hm_pod_limit(&p, "/kubepods/pod12", &limit, &err) == 0 && limit == (256u << 20));
+	put_file("cg/kubepods/pod12/memory.max", "lots\n");
+	CHECK(hm_pod_limit(&p, "/kubepods/pod12", &limit, &err) < 0 &&
+	      strstr(err.msg, "memory.max reads 'lots'"));
+	CHECK(hm_pod_limit(&p, "/kubepods/none", &limit, &err) == 0 && limit == 0);
+	hm_paths_free(&p);
+}
+
+static int pod_create(struct hm_ctx *c, const char *id, long long pid, const char *json,
+		      struct hm_error *err)
+{
+	struct hm_state st = { .id = (char *)id, .pid = pid };
+	struct hm_spec sp;
+	int ret;
+
+	if (hm_spec_parse(&sp, json, strlen(json), err) < 0)
+		return -2;
+	ret = hm_pod_create(c, &st, &sp, err);
+	hm_spec_free(&sp);
+	return ret;
+}
+
+#define POD_APP(sbx)                                                                            \
+	"{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"container\",\"io.hotmem.size\":\"256Mi\"," \
+	"\"" HM_ANN_CRI_SANDBOX "\":\"" sbx "\"},"                                              \
+	"\"linux\":{\"resources\":{\"memory\":{\"limit\":67108864}}}}"
+
+/* The pod's size binds once at the pod cgroup, under the sandbox's id,
+ * whichever of its containers comes first; the others claim nothing; a
+ * sandbox id naming another pod's record, a missing sandbox id and a size
+ * above the pod's memory.max are refused; the release is from the pod
+ * cgroup. */
+static void t_pod_claim(void)
+{
+	const char *sbx = "{\"annotations\":{\"" HM_ANN_CRIO_TYPE
+			  "\":\"sandbox\",\"io.hotmem.size\":\"256Mi\"}}";
+	const char *noid = "{\"annotations\":{\"" HM_ANN_CRIO_TYPE
+			   "\":\"container\",\"io.hotmem.size\":\"256Mi\"}}";
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[64];
+
+	put_file(MEM "/block_size_bytes", "8000000\n");
+	fake_block(70, "offline", "unbound");
+	fake_block(71, "offline", "unbound");
+	fake_block(72, "offline", "unbound");
+	fake_block(73, "offline", "unbound");
+	put_file("proc/6101/cgroup", "0::/kubepods/pod77/sbx\n");
+	put_file("proc/6102/cgroup", "0::/kubepods/pod77/app1\n");
+	put_file("proc/6103/cgroup", "0::/kubepods/pod77/app2\n");
+	put_file("proc/6104/cgroup", "0::/kubepods/pod88/app3\n");
+	put_file("cg/kubepods/pod77/memory.hotplug", "");
+	put_file("cg/kubepods/pod77/memory.max", "1073741824\n");
+	put_file("cg/kubepods/pod77/app1/memory.hotplug", "");
+	put_file("cg/kubepods/pod88/memory.hotplug", "");
+	put_file("cg/kubepods/pod88/memory.max", "134217728\n");
+	ctx_init(&c);
+	c.cfg.block_min = 70;
+
+	/* the first app container binds the pod's 256Mi (not its own 64Mi limit) */
+	CHECK(pod_create(&c, "app1", 6102, POD_APP("sbxA"), &err) == 0);
+	get_file("cg/kubepods/pod77/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+70 +71"));
+	get_file("cg/kubepods/pod77/app1/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "sbxA", &r, &err) == 0 && r.state == HM_REC_BOUND &&
+	      !strcmp(r.cgroup, "/kubepods/pod77") && r.pid == 6102 && r.nblocks == 2);
+	CHECK(hm_ledger_get(&c.ledger, "app1", &r, &err) == 1);
+	fake_block(70, "online", "bound /kubepods/pod77");
+	fake_block(71, "online", "bound /kubepods/pod77");
+	/* the second container and the sandbox: the pod's record, nothing more */
+	put_file("cg/kubepods/pod77/memory.hotplug", "");
+	CHECK(pod_create(&c, "app2", 6103, POD_APP("sbxA"), &err) == 0);
+	CHECK(pod_create(&c, "sbxA", 6101, sbx, &err) == 0);
+	get_file("cg/kubepods/pod77/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "app2", &r, &err) == 1 &&
+	      hm_ledger_get(&c.ledger, "sbxA", &r, &err) == 0 && r.pid == 6102);
+	/* another pod's container naming sbxA: refused, nothing bound */
+	CHECK(pod_create(&c, "app3", 6104, POD_APP("sbxA"), &err) == -1 &&
+	      err.code == HM_EXIT_BUSY && strstr(err.msg, "not this pod's /kubepods/pod88"));
+	/* no sandbox id */
+	CHECK(pod_create(&c, "app3", 6104, noid, &err) == -1 && err.code == HM_EXIT_INPUT &&
+	      strstr(err.msg, "needs the pod's sandbox id"));
+	/* a forged sandbox id */
+	CHECK(pod_create(&c, "app3", 6104, POD_APP("../x"), &err) == -2 &&
+	      err.code == HM_EXIT_INPUT && strstr(err.msg, "is not a valid container id"));
+	/* above the pod's memory.max (128Mi) */
+	CHECK(pod_create(&c, "app3", 6104, POD_APP("sbxB"), &err) == -1 &&
+	      err.code == HM_EXIT_INPUT &&
+	      strstr(err.msg, "268435456 bytes is above the pod's memory limit 134217728") &&
+	      strstr(err.msg, "pod cgroup /kubepods/pod88"));
+	get_file("cg/kubepods/pod88/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "sbxB", &r, &err) == 1);
+	/* gc keeps the pod's record while its containers live in the pod cgroup */
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
+	CHECK(hm_ledger_get(&c.ledger, "sbxA", &r, &err) == 0);
+	/* the release (sandbox poststop, or gc) is from the pod cgroup */
+	CHECK(hm_release(&c, "sbxA", &err) == 0);
+	get_file("cg/kubepods/pod77/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-71")); /* one write per block: the last one stays */
+	CHECK(hm_ledger_get(&c.ledger, "sbxA", &r, &err) == 1);
+	ctx_free(&c);
+}
+
 /* A 320-character cgroup path (kind, systemd slices) is kept whole: the
  * release finds the blocks the kernel shows bound to it. */
 static void t_long_cgroup(void)
@@ -1583,6 +1854,10 @@ int main(void)
 	run_case("poststop-provider", t_poststop_provider);
 	run_case("provider-wait-unlocked", t_provider_unlocked);
 	run_case("cgroup-belongs-to-container", t_cgroup_owner);
+	run_case("pod-container-type", t_pod_kind);
+	run_case("pod-level", t_pod_level);
+	run_case("pod-cgroup", t_pod_cgroup);
+	run_case("pod-claim-release", t_pod_claim);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);

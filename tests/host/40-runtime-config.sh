@@ -38,5 +38,5 @@ jq -e --slurpfile a "$tmp/config.json" 'del(.hooks, .annotations) == ($a[0] | de
 res $? crun-jq-filter
 
 python3 -c 'import sys, tomllib; [tomllib.load(open(f, "rb")) for f in sys.argv[1:]]' \
-	"$rp/cri-o/99-hotmem.conf" "$rp/containerd/config.toml"
+	"$rp/cri-o/99-hotmem.conf" "$rp/containerd/config.toml" "$rp/containerd/config-v3.toml"
 res $? toml-fragments

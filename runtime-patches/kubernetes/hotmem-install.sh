@@ -1,0 +1,137 @@
+#!/bin/sh
+# hotmem node installer: puts hotmem-hook, its config, the containers hooks.d
+# files, the gc units and the container runtime's drop-in on a node whose
+# kernel has memory.hotplug.  Run by the DaemonSet in hotmem-installer.yaml
+# (the node's / mounted at /host, its /sys at /host/sys), or by hand.
+#
+#   hotmem-install.sh --runtime crio|containerd|containerd2 [--root DIR]
+#                     [--sys DIR] [--payload DIR]
+#
+#   --root     the node's root file system (default /host; / when run on
+#              the node itself)
+#   --sys      the node's sysfs (default <root>/sys)
+#   --payload  what to install (default: this script's directory), laid out
+#              as the installer image has it: hotmem-hook, hotmem.conf,
+#              hooks.d/*.json, systemd/*, cri-o/99-hotmem.conf,
+#              containerd/config.toml, containerd/config-v3.toml,
+#              crun/hotmem-hooks.jq
+#   HOTMEM_DEFAULT_SPEC  (containerd) a command printing containerd's default
+#              OCI spec; default: `ctr oci spec` on the node (chroot <root>)
+#
+# Refuses (exit 3, nothing installed) on a kernel without memory.hotplug, and
+# for containerd when its config.toml does not import
+# /etc/containerd/conf.d/*.toml (the drop-in would be ignored).  Files are
+# written whole (temporary file, then rename); hotmem.conf is kept when one
+# exists.  The runtime reads the new files when it restarts: this script
+# says which service to restart and restarts nothing.
+set -eu
+
+root=/host
+sys=
+payload=$(cd "$(dirname "$0")" && pwd)
+runtime=${HOTMEM_RUNTIME:-}
+die() { echo "hotmem-install: $*" >&2; exit 3; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--root) root=${2:?}; shift 2 ;;
+	--sys) sys=${2:?}; shift 2 ;;
+	--payload) payload=${2:?}; shift 2 ;;
+	--runtime) runtime=${2:?}; shift 2 ;;
+	*) echo "usage: $0 --runtime crio|containerd|containerd2 [--root DIR] [--sys DIR] [--payload DIR]" >&2
+	   exit 2 ;;
+	esac
+done
+sys=${sys:-$root/sys}
+root=${root%/}
+
+# Paths on the node; runtime-patches/ and tests/host/41-kubernetes.sh name the same.
+HOOK=/usr/local/libexec/hotmem/hotmem-hook
+CONF=/etc/hotmem/hotmem.conf
+HOOKSDIR=/etc/containers/oci/hooks.d
+UNITDIR=/etc/systemd/system
+CRIO_DROPIN=/etc/crio/crio.conf.d/99-hotmem.conf
+CTRD_CONFIG=/etc/containerd/config.toml
+CTRD_DROPIN=/etc/containerd/conf.d/99-hotmem.toml
+CTRD_SPEC=/etc/containerd/hotmem-base-spec.json
+
+case $runtime in
+crio | containerd | containerd2) ;;
+*) die "--runtime must be crio, containerd (1.6/1.7) or containerd2 (2.x)" ;;
+esac
+
+# The kernel: memory.hotplug in the node's cgroup2 hierarchy (every non-root
+# memory cgroup has it; kubepods.slice and system.slice are first-level ones).
+found=
+for f in "$sys"/fs/cgroup/*/memory.hotplug; do
+	[ -f "$f" ] && { found=$f; break; }
+done
+[ -n "$found" ] || die "this node's kernel has no memory.hotplug (no $sys/fs/cgroup/*/memory.hotplug): it is not a hotmem kernel; nothing installed"
+
+for f in hotmem-hook hotmem.conf hooks.d/hotmem-createRuntime.json hooks.d/hotmem-poststop.json \
+	systemd/hotmem-gc.service systemd/hotmem-gc.timer cri-o/99-hotmem.conf \
+	containerd/config.toml containerd/config-v3.toml crun/hotmem-hooks.jq; do
+	[ -f "$payload/$f" ] || die "payload $payload lacks $f"
+done
+
+if [ "$runtime" != crio ]; then
+	[ -f "$root$CTRD_CONFIG" ] || die "no $CTRD_CONFIG on the node"
+	grep -Eq '^[[:space:]]*imports[[:space:]]*=.*/etc/containerd/conf\.d/\*\.toml' "$root$CTRD_CONFIG" ||
+		die "$CTRD_CONFIG does not import the drop-in directory: add the top-level line
+  imports = [\"/etc/containerd/conf.d/*.toml\"]
+and run this again; nothing installed"
+fi
+
+# put MODE SRC DEST: write DEST (under root) whole.
+put() {
+	mkdir -p "$(dirname "$root$3")"
+	cp "$2" "$root$3.hotmem-new"
+	chmod "$1" "$root$3.hotmem-new"
+	mv -f "$root$3.hotmem-new" "$root$3"
+	echo "installed $3"
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+put 0755 "$payload/hotmem-hook" $HOOK
+if [ -e "$root$CONF" ]; then
+	echo "kept $CONF"
+else
+	put 0644 "$payload/hotmem.conf" $CONF
+fi
+for f in hotmem-createRuntime.json hotmem-poststop.json; do
+	sed "s|/usr/local/libexec/hotmem/hotmem-hook|$HOOK|" "$payload/hooks.d/$f" > "$tmp/$f"
+	put 0644 "$tmp/$f" $HOOKSDIR/$f
+done
+sed "s|/usr/local/libexec/hotmem/hotmem-hook|$HOOK|" "$payload/systemd/hotmem-gc.service" > "$tmp/gc.service"
+put 0644 "$tmp/gc.service" $UNITDIR/hotmem-gc.service
+put 0644 "$payload/systemd/hotmem-gc.timer" $UNITDIR/hotmem-gc.timer
+
+case $runtime in
+crio)
+	put 0644 "$payload/cri-o/99-hotmem.conf" $CRIO_DROPIN
+	service=crio
+	;;
+containerd | containerd2)
+	if [ "$runtime" = containerd ]; then
+		put 0644 "$payload/containerd/config.toml" $CTRD_DROPIN
+	else
+		put 0644 "$payload/containerd/config-v3.toml" $CTRD_DROPIN
+	fi
+	# containerd's default spec with the hooks (base_runtime_spec replaces
+	# the default spec as a whole, so it starts from the node's own).
+	if [ -n "${HOTMEM_DEFAULT_SPEC:-}" ]; then
+		sh -c "$HOTMEM_DEFAULT_SPEC" > "$tmp/default.json"
+	elif [ "$root" = "" ]; then
+		ctr oci spec > "$tmp/default.json"
+	else
+		chroot "$root" ctr oci spec > "$tmp/default.json"
+	fi || die "could not get containerd's default spec (ctr oci spec)"
+	jq --arg hook $HOOK --arg stderr /var/log/hotmem-hook.log \
+		-f "$payload/crun/hotmem-hooks.jq" "$tmp/default.json" > "$tmp/spec.json" ||
+		die "could not add the hooks to containerd's default spec"
+	put 0644 "$tmp/spec.json" $CTRD_SPEC
+	service=containerd
+	;;
+esac
+echo "hotmem-install: done; kernel check: $found"
+echo "hotmem-install: restart $service on the node to load it, and run: systemctl enable --now hotmem-gc.timer"
