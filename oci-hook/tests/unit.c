@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -1618,6 +1620,66 @@ static void t_grow_decide(void)
 	hm_config_free(&cfg);
 }
 
+/* hotmem-reclaimd's program: what libseccomp makes of its list now; under
+ * it (in a child) inotify and poll work, and what neither it nor the hook
+ * needs (socket, fork, the hook's open) still fails with EPERM. */
+static int reclaimd_seccomp_child(void)
+{
+	struct hm_error err;
+	struct pollfd pfd;
+	int ifd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    hm_seccomp_load_prog(hm_reclaimd_filter, hm_reclaimd_filter_len,
+				 hm_reclaimd_filter_arch, &err) < 0)
+		return 10;
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ifd < 0)
+		return 11;
+	if (inotify_add_watch(ifd, tmp, IN_MODIFY) < 0)
+		return 12;
+	pfd = (struct pollfd){ .fd = ifd, .events = POLLIN };
+	if (poll(&pfd, 1, 0) < 0)
+		return 13;
+	if (socket(AF_INET, SOCK_STREAM, 0) >= 0 || errno != EPERM)
+		return 14;
+	if (syscall(SYS_fork) >= 0 || errno != EPERM)
+		return 15;
+	if (syscall(SYS_open, "/dev/null", O_RDONLY) >= 0 || errno != EPERM)
+		return 16;
+	return 0;
+}
+
+static void t_reclaimd_seccomp(void)
+{
+	struct sock_filter prog[BPF_MAXINSNS];
+	struct hm_error err;
+	scmp_filter_ctx ctx = hm_seccomp_rules_reclaimd(&err);
+	int fd = memfd_create("bpf", 0), status = -1;
+	ssize_t n = -1;
+	pid_t pid;
+
+	CHECK(ctx && fd >= 0);
+	if (!ctx || fd < 0)
+		goto out;
+	CHECK(seccomp_export_bpf(ctx, fd) == 0);
+	n = pread(fd, prog, sizeof(prog), 0);
+	CHECK(n == (ssize_t)(hm_reclaimd_filter_len * sizeof(prog[0])));
+	CHECK(n > 0 && !memcmp(prog, hm_reclaimd_filter, (size_t)n));
+	pid = fork();
+	if (pid == 0)
+		_exit(reclaimd_seccomp_child());
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		fprintf(stderr, "  reclaimd seccomp child exited %d\n", WEXITSTATUS(status));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+out:
+	if (ctx)
+		seccomp_release(ctx);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void rd_block(long id, const char *state, const char *owner)
 {
 	char rel[128];
@@ -1762,6 +1824,7 @@ int main(void)
 	run_case("landlock", t_landlock);
 	run_case("reclaimd-grow-trigger-and-cap", t_grow_decide);
 	run_case("reclaimd-pass-fake-tree", t_reclaimd_pass);
+	run_case("reclaimd-seccomp-filter", t_reclaimd_seccomp);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);
