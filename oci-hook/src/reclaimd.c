@@ -145,7 +145,7 @@ static int rebuild(struct rd *d, struct hm_error *err)
 		w = find(d, r->id);
 		if (w && strcmp(w->cgroup, r->cgroup) == 0)
 			w->seen = true;
-		else if (!w)
+		else /* new, or the id reused for another cgroup: the old goes below */
 			ret = add(d, r, err);
 	}
 	hm_ids_free(ids, nids);
