@@ -2,6 +2,8 @@
 # hotmem-reclaimd, run as the installed unit's ExecStart says (the test VM
 # has no systemd), releases a container's blocks when its processes are
 # gone, without `crun delete`:
+#   0. while it waits it keeps CAP_SYS_ADMIN permitted only, under
+#      no_new_privs and seccomp, and its provider spawner keeps nothing;
 #   1. a container that exits on its own and is not deleted: its block is
 #      offline and unbound and its record gone within 10 s, the provider is
 #      asked to shrink by one block; `crun delete` (poststop) then finds
@@ -73,6 +75,18 @@ released() {
 
 # 1. exit without delete
 start_rcd 1
+# least privilege while it waits: CAP_SYS_ADMIN permitted only, nothing
+# effective, an empty bounding set, no_new_privs, seccomp, and the spawner
+# (its child) with no capability at all
+st=/proc/$rpid/status
+grep -q "CapEff:	0000000000000000" $st || hm_fail "reclaimd has an effective capability: $(grep Cap $st)"
+grep -q "CapPrm:	0000000000200000" $st || hm_fail "reclaimd permitted set: $(grep CapPrm $st)"
+grep -q "CapBnd:	0000000000000000" $st || hm_fail "reclaimd bounding set not empty"
+grep -q "NoNewPrivs:	1" $st || hm_fail "reclaimd without no_new_privs"
+grep -q "Seccomp:	2" $st || hm_fail "reclaimd without a seccomp filter"
+spawner=$(grep -l "^PPid:	$rpid\$" /proc/[0-9]*/status 2>/dev/null)
+[ "$(echo $spawner | wc -w)" = 1 ] || hm_fail "expected one provider spawner under reclaimd: '$spawner'"
+grep -q "CapPrm:	0000000000000000" $spawner || hm_fail "the spawner keeps capabilities"
 bundle hm-rcd-1 100Mi 100 /bin/hm-alloc 16 4
 run hm-rcd-1
 [ "$(grep -c '^[0-9]* size=' $HM_CGROOT/hm-rcd-1/memory.hotplug)" = 1 ] || hm_fail "hm-rcd-1 got no block"
