@@ -316,3 +316,12 @@ undo:
 	undo_claim(c, r);
 	return -1;
 }
+
+/* hotmem-reclaimd's grow (grow.c): @want free blocks into @r as a claim
+ * picks them, asking the provider when too few are free (the lock is
+ * dropped for that wait, as in a claim). */
+int hm_claim_pick(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail, uint64_t bytes,
+		  struct hm_error *err)
+{
+	return wait_for_blocks(c, r, want, avail, bytes, err);
+}

@@ -36,7 +36,7 @@
  * counts as alive: releasing a live container's blocks is the one mistake
  * gc must not make, and a dead one's blocks wait for a later pass.
  */
-static bool container_alive(struct hm_ctx *c, const struct hm_record *r)
+bool hm_container_alive(struct hm_ctx *c, const struct hm_record *r)
 {
 	cleanup_free char *rel = NULL;
 	struct hm_error e2;
@@ -106,7 +106,7 @@ static int gc_record(struct hm_ctx *c, const char *id, struct gc_pass *p, struct
 		goto out;
 	}
 	mark(p->named, p->n, r);
-	if (r->state == HM_REC_BOUND && container_alive(c, r)) {
+	if (r->state == HM_REC_BOUND && hm_container_alive(c, r)) {
 		mark(p->owned, p->n, r);
 		goto out;
 	}

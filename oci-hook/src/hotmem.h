@@ -302,6 +302,9 @@ size_t hm_escape(const char *s, char *out, size_t size);
 
 /* log.c: every line escaped (hm_escape) */
 void hm_log_init(int targets);
+/* The program name lines start with (default "hotmem-hook"); before
+ * hm_log_init, which passes it to openlog. */
+void hm_log_set_prog(const char *name);
 void hm_log_set_id(const char *id);
 const char *hm_log_id(void);
 void hm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -331,6 +334,10 @@ void hm_trace(const char *step);
  * (above PID_MAX_LIMIT), which the loader replaces with getpid(). */
 #define HM_SECCOMP_SELF_PID 0x3ffffffeU
 int hm_seccomp_load(struct hm_error *err);
+/* The same for another program compiled by seccomp-gen (hotmem-reclaimd's). */
+struct sock_filter;
+int hm_seccomp_load_prog(const struct sock_filter *filter, unsigned short len, uint32_t arch,
+			 struct hm_error *err);
 
 /* landlock.c: from now on, open only the memory sysfs tree, the cgroup
  * file system, /proc (read), the ledger and bundle_config (read; NULL:
@@ -378,6 +385,13 @@ enum hm_gc_mode {
 	HM_GC_FULL,   /* the operator's gc: waits for busy blocks, always sweeps */
 };
 int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err);
+/* gc.c: a container is alive unless proven gone (its init pid in its
+ * cgroup, or the cgroup populated); whatever cannot be read counts alive. */
+bool hm_container_alive(struct hm_ctx *c, const struct hm_record *r);
+/* claim.c: pick @want free blocks into @r (r->nblocks reset), asking the
+ * provider to grow by @bytes when too few are free; hotmem-reclaimd. */
+int hm_claim_pick(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail, uint64_t bytes,
+		  struct hm_error *err);
 /* poststop.c: release the container's blocks, gc, and ask the provider
  * to shrink by what was released. */
 int hm_poststop(struct hm_ctx *c, const char *id, struct hm_error *err);

@@ -23,6 +23,12 @@ static char id[256] = "-";
 static char *lines[MAX_LINES];
 static size_t nlines;
 static bool syslog_open;
+static const char *prog = "hotmem-hook";
+
+void hm_log_set_prog(const char *name)
+{
+	prog = name;
+}
 
 void hm_log_init(int t)
 {
@@ -43,7 +49,7 @@ void hm_log_init(int t)
 	 */
 	if ((t & HM_LOG_SYSLOG) && !syslog_open) {
 		tzset();
-		openlog("hotmem-hook", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 		syslog_open = true;
 	}
 }
@@ -76,7 +82,7 @@ void hm_log(const char *fmt, ...)
 	if (targets & HM_LOG_SYSLOG)
 		syslog(LOG_INFO, "%s: %s", id, msg);
 	if ((targets & HM_LOG_STDERR) && nlines < MAX_LINES)
-		lines[nlines++] = hm_strdup_printf("hotmem-hook: %s: %s", id, msg);
+		lines[nlines++] = hm_strdup_printf("%s: %s: %s", prog, id, msg);
 }
 
 void hm_log_flush(void)
@@ -104,9 +110,9 @@ void hm_log_error(const struct hm_error *err)
 	drop_lines();
 	hm_escape(err->msg, msg, sizeof(msg));
 	if (err->errnum)
-		fprintf(stderr, "hotmem-hook: %s: %s: %s\n", id, msg, strerror(err->errnum));
+		fprintf(stderr, "%s: %s: %s: %s\n", prog, id, msg, strerror(err->errnum));
 	else
-		fprintf(stderr, "hotmem-hook: %s: %s\n", id, msg);
+		fprintf(stderr, "%s: %s: %s\n", prog, id, msg);
 	fflush(stderr);
 	if (targets & HM_LOG_SYSLOG)
 		syslog(LOG_ERR, "%s: %s%s%s (exit %d)", id, msg, err->errnum ? ": " : "",

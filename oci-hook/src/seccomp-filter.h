@@ -14,4 +14,9 @@ extern const unsigned short hm_seccomp_filter_len;
 /* seccomp_arch_native() of the libseccomp that compiled it */
 extern const uint32_t hm_seccomp_filter_arch;
 
+/* hotmem-reclaimd's ($(O)/reclaimd-filter.c, "seccomp-gen OUT.c reclaimd") */
+extern const struct sock_filter hm_reclaimd_filter[];
+extern const unsigned short hm_reclaimd_filter_len;
+extern const uint32_t hm_reclaimd_filter_arch;
+
 #endif

@@ -107,3 +107,33 @@ fail:
 	seccomp_release(ctx);
 	return NULL;
 }
+
+/*
+ * hotmem-reclaimd's list: the hook's, and what a daemon that waits for
+ * cgroup.events and the ledger directory to change needs besides:
+ * inotify (cgroup v2 signals a change of cgroup.events as a file
+ * modification) and poll.  Still no exec, fork, socket or mount.
+ */
+scmp_filter_ctx hm_seccomp_rules_reclaimd(struct hm_error *err)
+{
+	static const char *const extra[] = { "inotify_init1", "inotify_add_watch",
+					     "inotify_rm_watch", "poll", "ppoll" };
+	scmp_filter_ctx ctx = hm_seccomp_rules(err);
+
+	if (!ctx)
+		return NULL;
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(extra[i]);
+		int rc;
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not a syscall on this architecture (poll on arm64) */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (rc < 0) {
+			hm_fail(err, HM_EXIT_PRIVS, -rc, "seccomp: allowing %s", extra[i]);
+			seccomp_release(ctx);
+			return NULL;
+		}
+	}
+	return ctx;
+}

@@ -13,5 +13,7 @@
 
 /* A new filter context with every rule added; NULL and @err on failure. */
 scmp_filter_ctx hm_seccomp_rules(struct hm_error *err);
+/* hotmem-reclaimd's: the hook's and inotify and poll. */
+scmp_filter_ctx hm_seccomp_rules_reclaimd(struct hm_error *err);
 
 #endif

@@ -29,17 +29,18 @@
 #include "hotmem.h"
 #include "seccomp-filter.h"
 
-int hm_seccomp_load(struct hm_error *err)
+int hm_seccomp_load_prog(const struct sock_filter *filter, unsigned short len, uint32_t arch,
+			 struct hm_error *err)
 {
 	cleanup_free struct sock_filter *copy = NULL;
-	struct sock_fprog prog = { .len = hm_seccomp_filter_len };
+	struct sock_fprog prog = { .len = len };
 	int patched = 0;
 
-	copy = malloc(hm_seccomp_filter_len * sizeof(*copy));
+	copy = malloc(len * sizeof(*copy));
 	if (!copy)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	memcpy(copy, hm_seccomp_filter, hm_seccomp_filter_len * sizeof(*copy));
-	for (unsigned i = 0; i < hm_seccomp_filter_len; i++) {
+	memcpy(copy, filter, len * sizeof(*copy));
+	for (unsigned i = 0; i < len; i++) {
 		if (copy[i].code == (BPF_JMP | BPF_JEQ | BPF_K) &&
 		    copy[i].k == HM_SECCOMP_SELF_PID) {
 			copy[i].k = (uint32_t)getpid();
@@ -50,11 +51,17 @@ int hm_seccomp_load(struct hm_error *err)
 		return hm_fail(err, HM_EXIT_PRIVS, ENOEXEC, "the seccomp filter has no self pid");
 	prog.filter = copy;
 
-	if (seccomp_arch_native() != hm_seccomp_filter_arch)
+	if (seccomp_arch_native() != arch)
 		return hm_fail(err, HM_EXIT_PRIVS, ENOEXEC,
 			       "the seccomp filter was compiled for architecture 0x%08x, this is 0x%08x",
-			       hm_seccomp_filter_arch, seccomp_arch_native());
+			       arch, seccomp_arch_native());
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
 		return hm_fail(err, HM_EXIT_PRIVS, errno, "loading the seccomp filter");
 	return 0;
+}
+
+int hm_seccomp_load(struct hm_error *err)
+{
+	return hm_seccomp_load_prog(hm_seccomp_filter, hm_seccomp_filter_len,
+				    hm_seccomp_filter_arch, err);
 }

@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "hotmem.h"
+#include "reclaimd.h"
 #include "seccomp-filter.h"
 #include "seccomp-rules.h"
 
@@ -1826,6 +1829,235 @@ static void t_landlock(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* --- hotmem-reclaimd ----------------------------------------------------- */
+
+#define MIB(n) ((uint64_t)(n) << 20)
+
+static int pool(const char *stat, const char *events, const char *max, struct hm_pool_sample *s)
+{
+	struct hm_error err;
+
+	return hm_pool_parse(stat, events, max, s, &err);
+}
+
+/* What triggers a grow, and what caps it (grow.c). */
+static void t_grow_decide(void)
+{
+	const char *ev0 = "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n";
+	const char *ev1 = "low 0\nhigh 0\nmax 0\noom 1\noom_kill 1\noom_group_kill 0\n";
+	struct hm_pool_sample a, b;
+	struct hm_config cfg;
+	uint64_t bs = MIB(128);
+
+	hm_config_defaults(&cfg);
+	/* 100 of 128 MiB used: 28 MiB free, less than a quarter block */
+	CHECK(pool("anon 1\nhotplug_bound 134217728\nhotplug_used 104857600\nhotplug_fallback 0\n",
+		   ev0, "314572800\n", &a) == 0);
+	CHECK(a.bound == MIB(128) && a.used == MIB(100) && a.oom == 0 && a.max == MIB(300));
+	CHECK(hm_grow_reason(NULL, &a, bs) != NULL);
+	/* 90 MiB used: 38 MiB free, no grow */
+	CHECK(pool("hotplug_bound 134217728\nhotplug_used 94371840\nhotplug_fallback 0\n", ev0,
+		   "max\n", &b) == 0);
+	CHECK(b.max == UINT64_MAX);
+	CHECK(hm_grow_reason(NULL, &b, bs) == NULL);
+	CHECK(hm_grow_reason(&b, &b, bs) == NULL);
+	/* the strict policy's OOM counted since the last look */
+	a = b;
+	CHECK(pool("hotplug_bound 134217728\nhotplug_used 94371840\nhotplug_fallback 0\n", ev1,
+		   "max", &b) == 0);
+	CHECK(hm_grow_reason(&a, &b, bs) && strstr(hm_grow_reason(&a, &b, bs), "oom"));
+	CHECK(hm_grow_reason(NULL, &b, bs) == NULL); /* no earlier look: not a rise */
+	/* the fallback policy's spills */
+	a = b;
+	b.fallback = 3;
+	CHECK(hm_grow_reason(&a, &b, bs) && strstr(hm_grow_reason(&a, &b, bs), "fallback"));
+	/* nothing bound: nothing to grow */
+	b.bound = b.used = 0;
+	CHECK(hm_grow_reason(&a, &b, bs) == NULL);
+	/* a kernel without the hotplug keys, a bad memory.max */
+	CHECK(pool("anon 1\n", ev0, "max", &b) < 0);
+	CHECK(pool("hotplug_bound 1\nhotplug_used 0\n", "low 0\n", "max", &b) < 0);
+	CHECK(pool("hotplug_bound 1\nhotplug_used 0\n", ev0, "lots", &b) < 0);
+	/* a key that only starts like another is not it */
+	CHECK(pool("hotplug_bound_x 5\nhotplug_bound 7\nhotplug_used 1\n", ev0, "max", &b) == 0 &&
+	      b.bound == 7 && b.fallback == 0);
+	/* the cap: memory.max, else max_size, else none */
+	b.max = MIB(300);
+	CHECK(hm_grow_cap(&b, &cfg) == MIB(300));
+	b.max = UINT64_MAX;
+	CHECK(hm_grow_cap(&b, &cfg) == HM_DEFAULT_MAX_SIZE);
+	cfg.max_size = 0;
+	CHECK(hm_grow_cap(&b, &cfg) == 0);
+	hm_config_free(&cfg);
+}
+
+/* hotmem-reclaimd's program: what libseccomp makes of its list now; under
+ * it (in a child) inotify and poll work, and what neither it nor the hook
+ * needs (socket, fork, the hook's open) still fails with EPERM. */
+static int reclaimd_seccomp_child(void)
+{
+	struct hm_error err;
+	struct pollfd pfd;
+	int ifd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    hm_seccomp_load_prog(hm_reclaimd_filter, hm_reclaimd_filter_len,
+				 hm_reclaimd_filter_arch, &err) < 0)
+		return 10;
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ifd < 0)
+		return 11;
+	if (inotify_add_watch(ifd, tmp, IN_MODIFY) < 0)
+		return 12;
+	pfd = (struct pollfd){ .fd = ifd, .events = POLLIN };
+	if (poll(&pfd, 1, 0) < 0)
+		return 13;
+	if (socket(AF_INET, SOCK_STREAM, 0) >= 0 || errno != EPERM)
+		return 14;
+	if (syscall(SYS_fork) >= 0 || errno != EPERM)
+		return 15;
+	if (syscall(SYS_open, "/dev/null", O_RDONLY) >= 0 || errno != EPERM)
+		return 16;
+	return 0;
+}
+
+static void t_reclaimd_seccomp(void)
+{
+	struct sock_filter prog[BPF_MAXINSNS];
+	struct hm_error err;
+	scmp_filter_ctx ctx = hm_seccomp_rules_reclaimd(&err);
+	int fd = memfd_create("bpf", 0), status = -1;
+	ssize_t n = -1;
+	pid_t pid;
+
+	CHECK(ctx && fd >= 0);
+	if (!ctx || fd < 0)
+		goto out;
+	CHECK(seccomp_export_bpf(ctx, fd) == 0);
+	n = pread(fd, prog, sizeof(prog), 0);
+	CHECK(n == (ssize_t)(hm_reclaimd_filter_len * sizeof(prog[0])));
+	CHECK(n > 0 && !memcmp(prog, hm_reclaimd_filter, (size_t)n));
+	pid = fork();
+	if (pid == 0)
+		_exit(reclaimd_seccomp_child());
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		fprintf(stderr, "  reclaimd seccomp child exited %d\n", WEXITSTATUS(status));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+out:
+	if (ctx)
+		seccomp_release(ctx);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void rd_block(long id, const char *state, const char *owner)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "rd/" MEM "/memory%ld/state", id);
+	put_file(rel, "%s\n", state);
+	snprintf(rel, sizeof(rel), "rd/" MEM "/memory%ld/hotplug_owner", id);
+	put_file(rel, "%s\n", owner);
+}
+
+static void rd_container(struct hm_ctx *c, const char *id, long long pid, bool populated,
+			 const char *used, const char *max, long block)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "rd/cg/%s/cgroup.events", id);
+	put_file(rel, "populated %d\nfrozen 0\n", populated);
+	snprintf(rel, sizeof(rel), "rd/cg/%s/memory.hotplug", id);
+	put_file(rel, "");
+	snprintf(rel, sizeof(rel), "rd/cg/%s/memory.stat", id);
+	put_file(rel, "anon 1\nhotplug_bound 134217728\nhotplug_used %s\nhotplug_fallback 0\n",
+		 used);
+	snprintf(rel, sizeof(rel), "rd/cg/%s/memory.events", id);
+	put_file(rel, "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+	snprintf(rel, sizeof(rel), "rd/cg/%s/memory.max", id);
+	put_file(rel, "%s\n", max);
+	if (populated) {
+		snprintf(rel, sizeof(rel), "rd/proc/%lld/cgroup", pid);
+		put_file(rel, "0::/%s\n", id);
+	}
+	snprintf(rel, sizeof(rel), "bound /%s", id);
+	rd_block(block, "online", rel);
+	snprintf(rel, sizeof(rel), "/%s", id);
+	put_rec(c, id, rel, pid, block);
+}
+
+/*
+ * One pass of hotmem-reclaimd (--once) over a fake tree: the container
+ * whose cgroup is empty is released through poststop's path (its block's
+ * "-N", its record gone, the provider asked to shrink); the live one whose
+ * pool is nearly full gets a free block ("+N", recorded); the one whose
+ * memory.max has no room for another block is left as it is; and a second
+ * pass finds nothing more to do.
+ */
+static void t_reclaimd_pass(void)
+{
+	struct hm_reclaimd_opts o = { .interval_ms = 100, .grow = true, .once = true };
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[4096];
+
+	memset(&c, 0, sizeof(c));
+	hm_config_defaults(&c.cfg);
+	c.cfg.release_timeout_ms = 50;
+	c.paths.sysfs = hm_strdup_printf("%s/rd/sys", tmp);
+	c.paths.proc = hm_strdup_printf("%s/rd/proc", tmp);
+	c.paths.cgroup = hm_strdup_printf("%s/rd/cg", tmp);
+	put_file("rd/proc/self/cgroup", "0::/\n");
+	put_file("rd/" MEM "/block_size_bytes", "8000000\n");
+	put_file("rd/provider.sh", "#!/bin/sh\necho \"$*\" >> %s/rd/provider.log\n", tmp);
+	snprintf(buf, sizeof(buf), "%s/rd/provider.sh", tmp);
+	chmod(buf, 0755);
+	put_file("rd/provider.log", "");
+	c.cfg.provider = strdup(buf);
+	snprintf(buf, sizeof(buf), "%s/rd/run", tmp);
+	CHECK(hm_ledger_open(&c.ledger, buf, 100, &err) == 0);
+	c.ledger_open = true;
+	hm_ledger_unlock(&c.ledger);
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+
+	rd_container(&c, "gone", 999981, false, "0", "max", 80);
+	rd_container(&c, "full", 4281, true, "120000000", "314572800", 81);
+	rd_container(&c, "capped", 4282, true, "120000000", "209715200", 83);
+	rd_block(82, "offline", "unbound");
+	rd_block(84, "offline", "unbound");
+
+	CHECK(hm_reclaimd_run(&c, &o, &err) == 0);
+	get_file("rd/cg/gone/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "-80"));
+	CHECK(hm_ledger_get(&c.ledger, "gone", &r, &err) == 1);
+	get_file("rd/provider.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "shrink 134217728 gone\n"));
+	get_file("rd/cg/full/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+82"));
+	CHECK(hm_ledger_get(&c.ledger, "full", &r, &err) == 0 && r.state == HM_REC_BOUND &&
+	      r.nblocks == 2 && r.blocks[0] == 81 && r.blocks[1] == 82);
+	get_file("rd/cg/capped/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "capped", &r, &err) == 0 && r.nblocks == 1);
+
+	/* the kernel now shows 82 bound and the pool half used: nothing to do */
+	rd_block(82, "online", "bound /full");
+	put_file("rd/cg/full/memory.hotplug", "");
+	put_file("rd/cg/full/memory.stat",
+		 "hotplug_bound 268435456\nhotplug_used 120000000\nhotplug_fallback 0\n");
+	CHECK(hm_reclaimd_run(&c, &o, &err) == 0);
+	get_file("rd/cg/full/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	get_file("rd/provider.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "shrink 134217728 gone\n"));
+	hm_ledger_del(&c.ledger, "full", &err);
+	hm_ledger_del(&c.ledger, "capped", &err);
+	hm_provider_spawner_stop();
+	ctx_free(&c);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -1865,6 +2097,9 @@ int main(void)
 	run_case("capabilities-per-phase", t_caps_per_phase);
 	run_case("provider-environment", t_provider_env);
 	run_case("landlock", t_landlock);
+	run_case("reclaimd-grow-trigger-and-cap", t_grow_decide);
+	run_case("reclaimd-pass-fake-tree", t_reclaimd_pass);
+	run_case("reclaimd-seccomp-filter", t_reclaimd_seccomp);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);

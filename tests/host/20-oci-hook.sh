@@ -117,6 +117,31 @@ elif systemd-analyze verify --man=no "$tmp/units/hotmem-gc.timer" "$tmp/units/ho
 else
 	echo "FAIL host:hook/systemd-units"
 fi
+# hotmem-reclaimd: installed with its unit and man page; the unit names the
+# installed binary (PREFIX) and is valid for systemd (the binary path swapped
+# for the built one, as above); its command line answers as the hook's does.
+rcd=$top/oci-hook/build/hotmem-reclaimd
+if [ -x "$dest/usr/local/libexec/hotmem/hotmem-reclaimd" ] &&
+   [ -f "$dest/usr/local/share/man/man8/hotmem-reclaimd.8" ] &&
+   grep -qx "ExecStart=/usr/local/libexec/hotmem/hotmem-reclaimd" "$dest/usr/local/lib/systemd/system/hotmem-reclaimd.service" &&
+   grep -qx "ExecStart=/usr/libexec/hotmem/hotmem-reclaimd" "$dest/usr/lib/systemd/system/hotmem-reclaimd.service"; then
+	echo "PASS host:hook/reclaimd-make-install"
+else
+	echo "FAIL host:hook/reclaimd-make-install"
+fi
+sed "s|^ExecStart=[^ ]*|ExecStart=$rcd|" "$dest/usr/lib/systemd/system/hotmem-reclaimd.service" > "$tmp/units/hotmem-reclaimd.service"
+if ! command -v systemd-analyze > /dev/null; then
+	echo "FAIL host:hook/reclaimd-systemd-unit (no systemd-analyze: install systemd, tests/tools/deps.sh)"
+elif out=$(systemd-analyze verify --man=no "$tmp/units/hotmem-reclaimd.service" 2>&1) && [ -z "$out" ]; then
+	echo "PASS host:hook/reclaimd-systemd-unit"
+else
+	printf '%s\n' "$out" | sed 's/^/    /'
+	echo "FAIL host:hook/reclaimd-systemd-unit"
+fi
+if "$rcd" --version | grep -q '^hotmem-reclaimd [0-9]'; then echo "PASS host:hook/reclaimd-cli-version"; else echo "FAIL host:hook/reclaimd-cli-version"; fi
+check reclaimd-usage 2 '^hotmem-reclaimd: -: unknown argument' "$rcd" --frobnicate
+check reclaimd-interval 2 '^hotmem-reclaimd: -: --interval' "$rcd" --interval 10
+check reclaimd-bad-config 10 'bad.conf: line 1: bad value' env HOTMEM_CONFIG="$tmp/bad.conf" "$rcd"
 # The installed config, with every documented default, parses.
 if HOTMEM_CONFIG="$top/oci-hook/hotmem.conf" HOTMEM_SYSFS_ROOT=$tmp/nosys "$thook" gc 2>&1 | grep -q 'hotmem.conf'; then
 	echo "FAIL host:hook/default-config-parses"
