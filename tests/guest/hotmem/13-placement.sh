@@ -4,6 +4,9 @@
 # task of that cgroup come from the pool when nothing constrains the task or
 # its constraint allows node 1, and none of them do when its mempolicy
 # (set_mempolicy MPOL_BIND) or its cpuset (cpuset.mems) allows node 0 only.
+# Transparent huge pages are off: the kernel asks for a THP on the faulting
+# CPU's node only (__GFP_THISNODE), which a block on node 1 never serves, so
+# whether a fault got one would depend on node 0's free memory.
 . /hotmem/lib/testlib.sh
 hm_plug_dimm 128 1 || hm_fail "DIMM on node 1 did not plug"
 set -- $HM_NEW
@@ -12,7 +15,11 @@ X=$1
 a=$HM_CGROOT/hm-place
 mkdir -p $a
 cpuset_on=0
-trap '[ $cpuset_on = 1 ] && echo -cpuset > $HM_CGROOT/cgroup.subtree_control
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+thp_was=$(sed -n 's/.*\[\(.*\)\].*/\1/p' $thp)
+echo never > $thp || hm_fail "cannot turn transparent huge pages off"
+trap 'echo $thp_was > $thp
+	[ $cpuset_on = 1 ] && echo -cpuset > $HM_CGROOT/cgroup.subtree_control
 	rmdir $a 2>/dev/null; hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT
 hm_expect ok $a/memory.hotplug "+$X"
 set -- $(hm_block_pfns $X)
