@@ -79,7 +79,7 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 		return -1;
 	hm_trace("config");
 	hm_log_init(c->cfg.log);
-	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) &&
+	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP || cmd == CMD_GC) &&
 	    hm_provider_spawner_start(&c->cfg, err) < 0)
 		return -1;
 	/* the filter allows no mkdir; status creates nothing */

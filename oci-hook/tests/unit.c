@@ -1246,6 +1246,42 @@ static void t_provider_unlocked(void)
 	ctx_free(&c);
 }
 
+/* gc asks the provider to shrink by what its pass released, once per
+ * pass (a pod's record is released only by gc), and not at all when it
+ * released nothing. */
+static void t_gc_shrink(void)
+{
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s/provider.fail", tmp);
+	unlink(buf);
+	put_file("provider.log", "");
+	put_file(MEM "/block_size_bytes", "8000000\n");
+	ctx_init(&c);
+	c.cfg.provider = hm_strdup_printf("%s/provider.sh", tmp);
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	fake_block(90, "online", "bound /gcs1");
+	fake_block(91, "online", "bound /gcs2");
+	put_file("cg/gcs1/memory.hotplug", "");
+	put_file("cg/gcs1/cgroup.events", "populated 0\n");
+	put_file("cg/gcs2/memory.hotplug", "");
+	put_file("cg/gcs2/cgroup.events", "populated 0\n");
+	put_rec(&c, "gcs1", "/gcs1", 999980, 90);
+	put_rec(&c, "gcs2", "/gcs2", 999981, 91);
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
+	get_file("provider.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "shrink 268435456 gc\n"));
+	fake_block(90, "offline", "unbound");
+	fake_block(91, "offline", "unbound");
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
+	get_file("provider.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "shrink 268435456 gc\n"));
+	hm_provider_spawner_stop();
+	ctx_free(&c);
+}
+
 /* Blocks only go to the container's own cgroup: never to the runtime's
  * (cgroups disabled leave the pid there), and within linux.cgroupsPath. */
 static bool owner_ok(const char *cg, const char *cgroups_path, const char *want_msg)
@@ -2085,6 +2121,7 @@ int main(void)
 	run_case("long-cgroup-path", t_long_cgroup);
 	run_case("poststop-provider", t_poststop_provider);
 	run_case("provider-wait-unlocked", t_provider_unlocked);
+	run_case("gc-provider-shrink", t_gc_shrink);
 	run_case("cgroup-belongs-to-container", t_cgroup_owner);
 	run_case("pod-container-type", t_pod_kind);
 	run_case("pod-level", t_pod_level);
