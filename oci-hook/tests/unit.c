@@ -1282,6 +1282,47 @@ static void t_gc_shrink(void)
 	ctx_free(&c);
 }
 
+/* Two hooks of one pod: the second waited for the provider without the
+ * lock while the first recorded the pod; the second finds the record under
+ * the lock and claims nothing (and never writes over it). */
+#define RC_POD "/kubepods/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000005"
+static void t_claim_recheck(void)
+{
+	struct hm_state st = { .id = "sbxW", .pid = 4272, .pod_cgroup = RC_POD };
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[512], from[512], to[512];
+
+	put_file(MEM "/block_size_bytes", "8000000\n");
+	put_file("grow2.sh",
+		 "#!/bin/sh\nsleep 0.3\nmv %s/saved-sbxW.rec %s/run/sbxW.rec\nd=%s/" MEM
+		 "/memory81\nmkdir -p $d\necho unbound > $d/hotplug_owner\necho offline > $d/state\n",
+		 tmp, tmp, tmp);
+	snprintf(buf, sizeof(buf), "%s/grow2.sh", tmp);
+	chmod(buf, 0755);
+	put_file("proc/4272/cgroup", "0::" RC_POD "/app2\n");
+	put_file("cg" RC_POD "/memory.hotplug", "");
+	ctx_init(&c);
+	/* what the first hook recorded, put in place by the "provider" */
+	put_rec(&c, "sbxW", RC_POD, 4271, 82);
+	snprintf(from, sizeof(from), "%s/run/sbxW.rec", tmp);
+	snprintf(to, sizeof(to), "%s/saved-sbxW.rec", tmp);
+	CHECK(rename(from, to) == 0);
+	c.cfg.block_min = c.cfg.block_max = 81;
+	c.cfg.provider = strdup(buf);
+	c.cfg.provider_timeout_ms = 5000;
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	CHECK(hm_claim(&c, &st, 1, &err) == 0);
+	get_file("cg" RC_POD "/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "sbxW", &r, &err) == 0 && r.nblocks == 1 &&
+	      r.blocks[0] == 82 && r.pid == 4271 && r.state == HM_REC_BOUND);
+	hm_provider_spawner_stop();
+	hm_ledger_del(&c.ledger, "sbxW", &err);
+	ctx_free(&c);
+}
+
 /* Blocks only go to the container's own cgroup: never to the runtime's
  * (cgroups disabled leave the pid there), and within linux.cgroupsPath. */
 static bool owner_ok(const char *cg, const char *cgroups_path, const char *want_msg)
@@ -2122,6 +2163,7 @@ int main(void)
 	run_case("poststop-provider", t_poststop_provider);
 	run_case("provider-wait-unlocked", t_provider_unlocked);
 	run_case("gc-provider-shrink", t_gc_shrink);
+	run_case("claim-recheck-after-provider", t_claim_recheck);
 	run_case("cgroup-belongs-to-container", t_cgroup_owner);
 	run_case("pod-container-type", t_pod_kind);
 	run_case("pod-level", t_pod_level);
