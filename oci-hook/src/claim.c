@@ -350,6 +350,19 @@ undo:
 	return -1;
 }
 
+/* A kernel without memory.hotplug (ENOTSUP) fails the create unless
+ * hotmem.conf says passthrough; any other kernel error (a pod's memory.max
+ * that cannot be read: EPROTO) fails it always. */
+int hm_create_passthrough(const struct hm_config *cfg, int ret, struct hm_error *err)
+{
+	if (ret < 0 && err->code == HM_EXIT_KERNEL && err->errnum == ENOTSUP &&
+	    cfg->missing_kernel == HM_MISSING_PASSTHROUGH) {
+		hm_log("passthrough: %s", err->msg);
+		return 0;
+	}
+	return ret;
+}
+
 /* hotmem-reclaimd's grow (grow.c): @want free blocks into @r as a claim
  * picks them, asking the provider when too few are free (the lock is
  * dropped for that wait, as in a claim). */

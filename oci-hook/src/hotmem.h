@@ -375,6 +375,9 @@ struct hm_ctx {
 	struct hm_view *gc_view; /* NULL, or what the last gc saw */
 };
 int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct hm_error *err);
+/* The create's result @ret, 0 instead when only memory.hotplug is missing
+ * (ENOTSUP) and hotmem.conf says missing_kernel = passthrough. */
+int hm_create_passthrough(const struct hm_config *cfg, int ret, struct hm_error *err);
 int hm_release(struct hm_ctx *c, const char *id, struct hm_error *err);
 /* Finish or undo what the record describes; 0 done (record deleted),
  * 1 kept (container alive or blocks still busy), -1 error. */

@@ -1092,6 +1092,22 @@ static void t_pod_claim(void)
 	ctx_free(&c);
 }
 
+/* Only a kernel without memory.hotplug passes through: a pod's memory.max
+ * that cannot be read fails the create. */
+static void t_passthrough(void)
+{
+	struct hm_config cfg;
+	struct hm_error err;
+
+	hm_config_defaults(&cfg);
+	cfg.missing_kernel = HM_MISSING_PASSTHROUGH;
+	hm_fail(&err, HM_EXIT_KERNEL, ENOTSUP, "no memory.hotplug");
+	CHECK(hm_create_passthrough(&cfg, -1, &err) == 0);
+	hm_fail(&err, HM_EXIT_KERNEL, EPROTO, "memory.max reads 'lots'");
+	CHECK(hm_create_passthrough(&cfg, -1, &err) == -1);
+	hm_config_free(&cfg);
+}
+
 /* A 320-character cgroup path (kind, systemd slices) is kept whole: the
  * release finds the blocks the kernel shows bound to it. */
 static void t_long_cgroup(void)
@@ -2169,6 +2185,7 @@ int main(void)
 	run_case("pod-level", t_pod_level);
 	run_case("pod-cgroup", t_pod_cgroup);
 	run_case("pod-claim-release", t_pod_claim);
+	run_case("passthrough-only-missing-kernel", t_passthrough);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);
