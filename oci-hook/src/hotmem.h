@@ -193,6 +193,8 @@ int hm_pod_cgroup(struct hm_paths *p, long long pid, const char *cgroups_path, c
 /* The pod cgroup's memory.max: *limit 0 when "max" (no limit). */
 int hm_pod_limit(struct hm_paths *p, const char *pod, uint64_t *limit, struct hm_error *err);
 struct hm_ctx;
+/* Parse the pod's io.hotmem.size (parse phase: before any act). */
+int hm_pod_size_check(const struct hm_spec *sp, const struct hm_state *st, struct hm_error *err);
 /* The create stage at HM_LEVEL_POD, in the act phase with the ledger open
  * and locked: the pod's record (its sandbox's id) exists for this pod
  * cgroup: nothing to do; else claim the pod's size there. */

@@ -147,7 +147,9 @@ static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err
 	sp.cgroups_path = NULL;
 	level = hm_pod_level(&sp, st, &why);
 	if (level == HM_LEVEL_POD) { /* a Kubernetes pod's size (pod.c) */
-		ret = enter_act_phase(c, CMD_CREATE, err);
+		ret = hm_pod_size_check(&sp, st, err);
+		if (ret == 0)
+			ret = enter_act_phase(c, CMD_CREATE, err);
 		if (ret == 0)
 			ret = hm_create_passthrough(&c->cfg, hm_pod_create(c, st, &sp, err), err);
 		hm_spec_free(&sp);

@@ -320,6 +320,73 @@ static int pod_size(struct hm_ctx *c, const struct hm_state *st, const struct hm
 	return hm_wrap(err, "pod cgroup %s", pod);
 }
 
+int hm_pod_size_check(const struct hm_spec *sp, const struct hm_state *st, struct hm_error *err)
+{
+	const char *ann = sp->size_annotation ? sp->size_annotation : st->size_annotation;
+	uint64_t bytes;
+
+	if (ann && hm_parse_size(ann, &bytes, err) < 0)
+		return hm_wrap(err, "annotation io.hotmem.size");
+	return 0;
+}
+
+/* Another record (another sandbox id) naming the pod cgroup: the pod is
+ * served under that id already, or an id was forged; either way, no
+ * second claim there.  1: found (err set), 0: none, -1: error. */
+static int other_record(struct hm_ctx *c, const char *pod_id, const char *pod, struct hm_record *r,
+			struct hm_error *err)
+{
+	char **ids = NULL;
+	size_t nids = 0;
+	int ret = 0;
+
+	if (hm_ledger_ids(&c->ledger, &ids, &nids, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < nids && ret == 0; i++) {
+		struct hm_error ignored;
+
+		if (!strcmp(ids[i], pod_id) ||
+		    hm_ledger_get(&c->ledger, ids[i], r, &ignored) != 0 ||
+		    strcmp(r->cgroup, pod) != 0)
+			continue;
+		ret = hm_fail(
+			err, HM_EXIT_BUSY, EEXIST,
+			"the pod cgroup %s is recorded under another id %s, not sandbox %s: refusing a pod-level claim",
+			pod, ids[i], pod_id);
+	}
+	hm_ids_free(ids, nids);
+	return ret < 0 ? 1 : 0;
+}
+
+/*
+ * The pod's record exists at this pod cgroup: 0 and *served when it is
+ * bound; a record gc could not finish (releasing: the pod cgroup was found
+ * empty and the blocks were busy; claiming: cannot be, gc just ran under
+ * the lock) is finished first, waiting as the operator's gc does, and the
+ * pod claims again; blocks still busy then: HM_EXIT_BUSY.
+ */
+static int existing_record(struct hm_ctx *c, const struct hm_state *st, struct hm_record *r,
+			   bool *served, struct hm_error *err)
+{
+	int ret;
+
+	*served = r->state == HM_REC_BOUND;
+	if (*served)
+		return 0;
+	hm_log("the pod's record (sandbox %s) is '%s': finishing its release first", r->id,
+	       hm_rec_state_name(r->state));
+	ret = hm_release_record(c, r, true, err);
+	if (ret < 0)
+		return hm_wrap(err, "container %s: finishing the release of the pod's record %s",
+			       st->id, r->id);
+	if (ret == 1)
+		return hm_fail(
+			err, HM_EXIT_BUSY, EBUSY,
+			"container %s: the pod's blocks (sandbox %s at %s) are still being released (%zu blocks busy); retry once 'hotmem-hook gc' finished them",
+			st->id, r->id, r->cgroup, r->nblocks);
+	return 0;
+}
+
 int hm_pod_create(struct hm_ctx *c, const struct hm_state *st, const struct hm_spec *sp,
 		  struct hm_error *err)
 {
@@ -327,11 +394,16 @@ int hm_pod_create(struct hm_ctx *c, const struct hm_state *st, const struct hm_s
 	cleanup_free char *pod = NULL;
 	struct hm_state pst = *st;
 	const char *source, *pod_id;
+	bool served = false;
 	uint64_t bytes;
 	int ret;
 
 	if (!r)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	/* parsed before any other work: malformed is an error even when the
+	 * pod is served already (main.c checks it before the act phase too) */
+	if (hm_pod_size_check(sp, st, err) < 0)
+		return -1;
 	pod_id = sp->kind == HM_KIND_SANDBOX ? st->id : sp->sandbox_id;
 	if (!pod_id)
 		return hm_fail(
@@ -354,10 +426,17 @@ int hm_pod_create(struct hm_ctx *c, const struct hm_state *st, const struct hm_s
 				err, HM_EXIT_BUSY, EEXIST,
 				"the ledger's record for sandbox %s names cgroup %s, not this pod's %s",
 				pod_id, r->cgroup, pod);
-		hm_log("the pod's blocks (sandbox %s, %zu blocks at %s) serve this %s: nothing to do",
-		       pod_id, r->nblocks, pod, hm_kind_name(sp->kind));
-		return 0;
+		if (existing_record(c, st, r, &served, err) < 0)
+			return -1;
+		if (served) {
+			hm_log("the pod's blocks (sandbox %s, %zu blocks at %s) serve this %s: nothing to do",
+			       pod_id, r->nblocks, pod, hm_kind_name(sp->kind));
+			return 0;
+		}
 	}
+	ret = other_record(c, pod_id, pod, r, err);
+	if (ret != 0)
+		return -1;
 	if (pod_size(c, st, sp, pod, &bytes, &source, err) < 0)
 		return -1;
 	hm_log("pod size %llu bytes (from %s) for sandbox %s, at the pod cgroup %s",

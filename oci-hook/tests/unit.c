@@ -1168,6 +1168,57 @@ static void t_pod_cgroup_names(void)
 	CHECK(pod_of(6306, "c", NULL, "relative to the runtime's cgroup"));
 }
 
+#define PR_POD "/kubepods/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000004"
+#define PR_APP(size, sbx)                                                                    \
+	"{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"container\",\"io.hotmem.size\":\"" size \
+	"\",\"" HM_ANN_CRI_SANDBOX "\":\"" sbx "\"}}"
+
+/* An existing pod record serves the pod only when bound: one gc could not
+ * finish (releasing, blocks busy) is finished first or the create is
+ * refused naming the container; another id at the same pod cgroup is
+ * refused; a malformed size is an error even with the record bound. */
+static void t_pod_records(void)
+{
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[64];
+
+	put_file(MEM "/block_size_bytes", "8000000\n");
+	fake_block(74, "online", "bound " PR_POD);
+	put_file("proc/6401/cgroup", "0::" PR_POD "/app\n");
+	put_file("cg" PR_POD "/memory.max", "max\n");
+	put_file("cg" PR_POD "/cgroup.events", "populated 1\n");
+	ctx_init(&c);
+	c.cfg.block_min = c.cfg.block_max = 74;
+	/* releasing, and its block cannot be unbound yet (the pod cgroup's
+	 * memory.hotplug is not there: the release is retried) */
+	put_rec(&c, "sbxR", PR_POD, 999970, 74);
+	CHECK(hm_ledger_get(&c.ledger, "sbxR", &r, &err) == 0);
+	r.state = HM_REC_RELEASING;
+	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	CHECK(pod_create(&c, "appR", 6401, PR_APP("128Mi", "sbxR"), &err) == -1 &&
+	      err.code == HM_EXIT_BUSY && strstr(err.msg, "container appR") &&
+	      strstr(err.msg, "still being released"));
+	CHECK(hm_ledger_get(&c.ledger, "sbxR", &r, &err) == 0 && r.state == HM_REC_RELEASING);
+
+	/* bound: served, but a malformed size is an error all the same */
+	r.state = HM_REC_BOUND;
+	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	CHECK(pod_create(&c, "appR", 6401, PR_APP("128Mi", "sbxR"), &err) == 0);
+	CHECK(pod_create(&c, "appR", 6401, PR_APP("12zz", "sbxR"), &err) == -1 &&
+	      err.code == HM_EXIT_INPUT && strstr(err.msg, "io.hotmem.size"));
+	/* another sandbox id naming the same pod cgroup */
+	put_file("cg" PR_POD "/memory.hotplug", "");
+	CHECK(pod_create(&c, "appR", 6401, PR_APP("128Mi", "sbxOther"), &err) == -1 &&
+	      err.code == HM_EXIT_BUSY && strstr(err.msg, "recorded under another id sbxR"));
+	get_file("cg" PR_POD "/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "sbxOther", &r, &err) == 1);
+	hm_ledger_del(&c.ledger, "sbxR", &err);
+	ctx_free(&c);
+}
+
 /* Only a kernel without memory.hotplug passes through: a pod's memory.max
  * that cannot be read fails the create. */
 static void t_passthrough(void)
@@ -2263,6 +2314,7 @@ int main(void)
 	run_case("pod-claim-release", t_pod_claim);
 	run_case("pod-cgroup-systemd-subgroup", t_pod_cgroup_systemd);
 	run_case("pod-cgroup-kubelet-names", t_pod_cgroup_names);
+	run_case("pod-record-states", t_pod_records);
 	run_case("passthrough-only-missing-kernel", t_passthrough);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
