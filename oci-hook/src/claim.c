@@ -216,6 +216,34 @@ static int kernel_check(struct hm_ctx *c, const char *cgroup, struct hm_error *e
 	return 0;
 }
 
+/*
+ * Under the lock, right before the first record: 0 no record for the id,
+ * 1 a pod's bound record for the same pod cgroup (another of its hooks
+ * claimed while this one waited for the provider: served), -1 any other
+ * record (HM_EXIT_BUSY) or an error.
+ */
+static int recorded_meanwhile(struct hm_ctx *c, const struct hm_state *st, const char *cgroup,
+			      struct hm_error *err)
+{
+	cleanup_free struct hm_record *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	ret = hm_ledger_get(&c->ledger, st->id, r, err);
+	if (ret != 0)
+		return ret < 0 ? -1 : 0;
+	if (st->pod_cgroup && r->state == HM_REC_BOUND && strcmp(r->cgroup, cgroup) == 0) {
+		hm_log("the pod's blocks (sandbox %s, %zu blocks at %s) were bound meanwhile by another of its containers: nothing to do",
+		       st->id, r->nblocks, cgroup);
+		return 1;
+	}
+	return hm_fail(
+		err, HM_EXIT_BUSY, EEXIST,
+		"the ledger got a '%s' record for %s (cgroup %s, pid %lld) while this hook waited for the provider",
+		hm_rec_state_name(r->state), st->id, r->cgroup, r->pid);
+}
+
 int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct hm_error *err)
 {
 	cleanup_free struct hm_record *r = calloc(1, sizeof(*r));
@@ -276,6 +304,11 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	if (wait_for_blocks(c, r, want, &avail, bytes, err) < 0)
 		return -1;
 	hm_trace("pick");
+	/* The wait for the provider dropped the lock: another hook (of the
+	 * same pod) may have recorded this id meanwhile; never overwrite it. */
+	ret = recorded_meanwhile(c, st, cgroup, err);
+	if (ret != 0)
+		return ret < 0 ? -1 : 0;
 	if (r->nblocks < want)
 		return hm_fail(
 			err, HM_EXIT_NOMEM, ENOSPC,
@@ -315,6 +348,19 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 undo:
 	undo_claim(c, r);
 	return -1;
+}
+
+/* A kernel without memory.hotplug (ENOTSUP) fails the create unless
+ * hotmem.conf says passthrough; any other kernel error (a pod's memory.max
+ * that cannot be read: EPROTO) fails it always. */
+int hm_create_passthrough(const struct hm_config *cfg, int ret, struct hm_error *err)
+{
+	if (ret < 0 && err->code == HM_EXIT_KERNEL && err->errnum == ENOTSUP &&
+	    cfg->missing_kernel == HM_MISSING_PASSTHROUGH) {
+		hm_log("passthrough: %s", err->msg);
+		return 0;
+	}
+	return ret;
 }
 
 /* hotmem-reclaimd's grow (grow.c): @want free blocks into @r as a claim

@@ -75,6 +75,7 @@ struct gc_pass {
 	size_t n;	  /* entries of owned and named */
 	bool changed;	  /* released, offlined or moved aside something */
 	bool moved_aside; /* moved a record aside */
+	size_t released;  /* blocks records gave back (for the provider) */
 };
 
 /* Which blocks a record names (kept alive, or about to be released). */
@@ -88,6 +89,7 @@ static void mark(bool *set, size_t n, const struct hm_record *r)
 static int gc_record(struct hm_ctx *c, const char *id, struct gc_pass *p, struct hm_error *err)
 {
 	struct hm_record *r = calloc(1, sizeof(*r));
+	size_t nblocks;
 	int ret;
 
 	if (!r)
@@ -116,7 +118,10 @@ static int gc_record(struct hm_ctx *c, const char *id, struct gc_pass *p, struct
 	/* The operator's gc waits (release_timeout) for blocks that are
 	 * about to become free, e.g. of a cgroup being removed; the cheap gc
 	 * of every hook call does not. */
+	nblocks = r->nblocks;
 	ret = hm_release_record(c, r, p->full, err);
+	if (ret >= 0)
+		p->released += nblocks - r->nblocks;
 	if (ret == 1) {
 		mark(p->owned, p->n, r);
 		ret = 0;
@@ -149,6 +154,25 @@ static void sweep(struct hm_ctx *c, const struct hm_block *blocks, size_t nblock
 			hm_log("gc: orphan block %ld of %s: %s: %s", blocks[i].id,
 			       blocks[i].owner_path, e2.msg, strerror(e2.errnum));
 	}
+}
+
+/*
+ * Ask the provider to give back what the pass released, once per pass: a
+ * pod's record is released only here (no runtime hooks the sandbox), so
+ * without this its memory stayed plugged.  The blocks are free already; a
+ * failing provider is only logged, as in poststop.
+ */
+static void shrink(struct hm_ctx *c, size_t released)
+{
+	struct hm_error e2;
+	uint64_t bs;
+
+	if (!released || !hm_provider_available())
+		return;
+	if (hm_block_size(&c->paths, &bs, &e2) < 0 ||
+	    hm_provider_run("shrink", released * bs, "gc", &e2) < 0)
+		hm_log("warning: gc: %s%s%s", e2.msg, e2.errnum ? ": " : "",
+		       e2.errnum ? strerror(e2.errnum) : "");
 }
 
 void hm_view_free(struct hm_view *v)
@@ -201,6 +225,7 @@ out:
 	hm_ids_free(ids, nids);
 	free(p.owned);
 	free(p.named);
+	shrink(c, p.released);
 	/* A pass that did not sweep and moved a record aside: sweep now for
 	 * the blocks of that record whose cgroup is gone (the record is in
 	 * the count of moved-aside ones now, so the next pass lists). */

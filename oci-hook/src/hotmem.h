@@ -193,6 +193,8 @@ int hm_pod_cgroup(struct hm_paths *p, long long pid, const char *cgroups_path, c
 /* The pod cgroup's memory.max: *limit 0 when "max" (no limit). */
 int hm_pod_limit(struct hm_paths *p, const char *pod, uint64_t *limit, struct hm_error *err);
 struct hm_ctx;
+/* Parse the pod's io.hotmem.size (parse phase: before any act). */
+int hm_pod_size_check(const struct hm_spec *sp, const struct hm_state *st, struct hm_error *err);
 /* The create stage at HM_LEVEL_POD, in the act phase with the ledger open
  * and locked: the pod's record (its sandbox's id) exists for this pod
  * cgroup: nothing to do; else claim the pod's size there. */
@@ -375,6 +377,9 @@ struct hm_ctx {
 	struct hm_view *gc_view; /* NULL, or what the last gc saw */
 };
 int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct hm_error *err);
+/* The create's result @ret, 0 instead when only memory.hotplug is missing
+ * (ENOTSUP) and hotmem.conf says missing_kernel = passthrough. */
+int hm_create_passthrough(const struct hm_config *cfg, int ret, struct hm_error *err);
 int hm_release(struct hm_ctx *c, const char *id, struct hm_error *err);
 /* Finish or undo what the record describes; 0 done (record deleted),
  * 1 kept (container alive or blocks still busy), -1 error. */

@@ -79,7 +79,7 @@ static int setup(struct hm_ctx *c, enum cmd cmd, struct hm_error *err)
 		return -1;
 	hm_trace("config");
 	hm_log_init(c->cfg.log);
-	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP) &&
+	if ((cmd == CMD_CREATE || cmd == CMD_POSTSTOP || cmd == CMD_GC) &&
 	    hm_provider_spawner_start(&c->cfg, err) < 0)
 		return -1;
 	/* the filter allows no mkdir; status creates nothing */
@@ -131,18 +131,6 @@ static int confine(struct hm_ctx *c, const char *bundle, struct hm_error *err)
 	return hm_landlock_apply(&c->paths, ledger_dir(c), spec, err);
 }
 
-/* A kernel without memory.hotplug fails the create unless hotmem.conf says
- * passthrough. */
-static int passthrough(struct hm_ctx *c, int ret, struct hm_error *err)
-{
-	if (ret < 0 && err->code == HM_EXIT_KERNEL &&
-	    c->cfg.missing_kernel == HM_MISSING_PASSTHROUGH) {
-		hm_log("passthrough: %s", err->msg);
-		return 0;
-	}
-	return ret;
-}
-
 static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err)
 {
 	struct hm_spec sp;
@@ -159,9 +147,11 @@ static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err
 	sp.cgroups_path = NULL;
 	level = hm_pod_level(&sp, st, &why);
 	if (level == HM_LEVEL_POD) { /* a Kubernetes pod's size (pod.c) */
-		ret = enter_act_phase(c, CMD_CREATE, err);
+		ret = hm_pod_size_check(&sp, st, err);
 		if (ret == 0)
-			ret = passthrough(c, hm_pod_create(c, st, &sp, err), err);
+			ret = enter_act_phase(c, CMD_CREATE, err);
+		if (ret == 0)
+			ret = hm_create_passthrough(&c->cfg, hm_pod_create(c, st, &sp, err), err);
 		hm_spec_free(&sp);
 		return ret;
 	}
@@ -185,7 +175,7 @@ static int do_create(struct hm_ctx *c, struct hm_state *st, struct hm_error *err
 		return -1;
 	hm_trace("gc");
 	hm_log("size %llu bytes (from %s)", (unsigned long long)bytes, source);
-	return passthrough(c, hm_claim(c, st, bytes, err), err);
+	return hm_create_passthrough(&c->cfg, hm_claim(c, st, bytes, err), err);
 }
 
 static int do_poststop(struct hm_ctx *c, const struct hm_state *st, struct hm_error *err)

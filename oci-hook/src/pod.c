@@ -31,15 +31,16 @@
  * cgroup is populated): at the next hook call on the node (an app
  * container's poststop runs gc) or hotmem-gc.timer.
  *
- * The pod cgroup is the parent of the container's cgroup: the kubelet
- * creates one cgroup per pod (cgroupfs: .../pod<uid>; systemd:
- * ...-pod<uid>.slice) and both runtimes put each container of the pod in a
- * child of it.  Annotations are hostile input (a podman user may write
- * them), so a pod-level claim is refused unless that parent is named as the
- * kubelet names pod cgroups, agrees with the container's linux.cgroupsPath,
- * and is not the runtime's own cgroup or above it: a stray annotation
- * cannot bind blocks to /system.slice.  A sandbox id that names another
- * pod's record is refused too (the record's cgroup must be this pod's).
+ * The kubelet creates one cgroup per pod (cgroupfs: .../pod<uid>;
+ * systemd: ...-pod<uid>.slice) and both runtimes put each container of the
+ * pod below it: in a child of it (cgroupfs), or in the container's scope
+ * there or crun's subgroup of that scope (systemd; see systemd_pod).
+ * Annotations are hostile input (a podman user may write them), so a
+ * pod-level claim is refused unless the pod cgroup is named as the kubelet
+ * names pod cgroups, agrees with the container's linux.cgroupsPath, and is
+ * not the runtime's own cgroup or above it: a stray annotation cannot bind
+ * blocks to /system.slice.  A sandbox id that names another pod's record,
+ * and a pod cgroup recorded under another id, are refused too.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -118,65 +119,118 @@ static const char *last_component(const char *rel)
 	return s ? s + 1 : rel;
 }
 
-/* The kubelet's pod cgroup names: "pod<uid>" (cgroupfs driver) and
- * "<parent>-pod<uid>.slice" (systemd driver, '-' in the uid as '_'). */
-static bool uid_chars(const char *s, size_t n)
+/*
+ * The kubelet's pod cgroup names: "pod<uid>" (cgroupfs driver) and
+ * "<parent>-pod<uid>.slice" (systemd driver), the uid a UUID: 32 hex
+ * digits in groups of 8-4-4-4-12, separated by '-' (cgroupfs) or by '_'
+ * (systemd, which reserves '-' for the slice hierarchy).
+ */
+static bool kubelet_uid(const char *s, size_t n)
 {
-	if (n == 0 || n > 64)
+	static const size_t dash[] = { 8, 13, 18, 23 };
+	char sep;
+
+	if (n != 36)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!s[i] || !strchr("0123456789abcdefABCDEF-_", s[i]))
+	sep = s[8];
+	if (sep != '-' && sep != '_')
+		return false;
+	for (size_t i = 0, d = 0; i < n; i++) {
+		if (d < 4 && i == dash[d]) {
+			if (s[i] != sep)
+				return false;
+			d++;
+		} else if (!s[i] || !strchr("0123456789abcdef", s[i])) {
 			return false;
+		}
+	}
 	return true;
 }
 
 static bool kubelet_pod_name(const char *name)
 {
 	size_t n = strlen(name);
-	const char *p;
 
-	if (!strncmp(name, "pod", 3) && uid_chars(name + 3, n - 3))
-		return true;
-	if (n < 6 || strcmp(name + n - 6, ".slice") != 0)
+	if (!strncmp(name, "pod", 3))
+		return kubelet_uid(name + 3, n - 3);
+	/* <parent>-pod<uid>.slice, <parent> not empty */
+	if (n < 1 + 4 + 36 + 6 || strcmp(name + n - 6, ".slice") != 0)
 		return false;
-	p = strstr(name, "-pod");
-	while (p) {
-		const char *next = strstr(p + 1, "-pod");
-
-		if (!next)
-			break;
-		p = next;
-	}
-	return p && uid_chars(p + 4, (size_t)(name + n - 6 - (p + 4)));
+	return !strncmp(name + n - 6 - 36 - 4, "-pod", 4) && kubelet_uid(name + n - 6 - 36, 36);
 }
 
-/* The pod cgroup must agree with the container's linux.cgroupsPath:
- * "/a/pod1/ctr" names /a/pod1/ctr exactly (not a child of it);
- * "slice:prefix:name" names the pod's slice as its first field. */
-static int check_cgroups_path(const char *rel, const char *pod, const char *cgroups_path,
-			      struct hm_error *err)
+/* "/a/pod1/ctr" names the container's cgroup /a/pod1/ctr exactly (not a
+ * child of it): the pod is its parent. */
+static int cgroupfs_pod(const char *rel, const char *cgroups_path, char **pod, struct hm_error *err)
 {
-	const char *colon;
+	const char *slash = strrchr(rel, '/');
 
-	if (!cgroups_path || !*cgroups_path)
-		return 0;
-	if (cgroups_path[0] == '/') {
-		if (strcmp(rel, cgroups_path) != 0)
-			return hm_fail(
-				err, HM_EXIT_PROCESS, EPERM,
-				"the container's cgroup %s is not its linux.cgroupsPath %s: refusing a pod-level claim",
-				rel, cgroups_path);
-		return 0;
-	}
-	colon = strchr(cgroups_path, ':');
-	if (!colon)
-		return 0; /* relative to the runtime's cgroup: the name check decides */
-	if ((size_t)(colon - cgroups_path) != strlen(last_component(pod)) ||
-	    strncmp(cgroups_path, last_component(pod), (size_t)(colon - cgroups_path)) != 0)
+	if (cgroups_path && strcmp(rel, cgroups_path) != 0)
 		return hm_fail(
 			err, HM_EXIT_PROCESS, EPERM,
+			"the container's cgroup %s is not its linux.cgroupsPath %s: refusing a pod-level claim",
+			rel, cgroups_path);
+	if (!slash || slash == rel)
+		return hm_fail(err, HM_EXIT_PROCESS, EPERM,
+			       "the container's cgroup %s has no pod cgroup above it", rel);
+	*pod = strndup(rel, (size_t)(slash - rel));
+	return *pod ? 0 : hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+}
+
+/*
+ * "slice:prefix:name": crun's systemd manager runs the container in the
+ * unit <prefix>-<name>.scope (<name>.scope without a prefix) in the pod's
+ * slice, and on cgroup v2 by default in a child of the scope named by
+ * run.oci.systemd.subgroup ("container"; "" for none).  So the scope is
+ * the container's cgroup or its parent, the pod is the scope's parent, and
+ * it must be the slice the path names.
+ */
+static int systemd_pod(const char *rel, const char *cgroups_path, char **pod, struct hm_error *err)
+{
+	const char *c1 = strchr(cgroups_path, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	cleanup_free char *unit = NULL;
+	const char *last = strrchr(rel, '/'), *scope, *ppod;
+	size_t n, slice = c1 ? (size_t)(c1 - cgroups_path) : 0;
+
+	if (!c2 || strchr(c2 + 1, ':') || !c2[1] || !slice)
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL,
+			       "linux.cgroupsPath '%.200s' is not slice:prefix:name", cgroups_path);
+	if (c2 > c1 + 1)
+		unit = hm_strdup_printf("%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, c2 + 1);
+	else
+		unit = hm_strdup_printf("%s.scope", c2 + 1);
+	if (!unit)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	n = strlen(unit);
+	scope = last + 1;
+	if (strcmp(scope, unit) != 0 && last > rel) {
+		/* one level below the scope: crun's subgroup */
+		scope = last - 1;
+		while (scope > rel && *scope != '/')
+			scope--;
+		scope++;
+	}
+	if ((size_t)(strchrnul(scope, '/') - scope) != n || strncmp(scope, unit, n) != 0)
+		return hm_fail(
+			err, HM_EXIT_PROCESS, EPERM,
+			"the container's cgroup %s is neither its systemd unit %s nor a child of it (linux.cgroupsPath %.200s): refusing a pod-level claim",
+			rel, unit, cgroups_path);
+	if (scope - 1 == rel)
+		return hm_fail(err, HM_EXIT_PROCESS, EPERM,
+			       "the container's cgroup %s has no pod cgroup above it", rel);
+	*pod = strndup(rel, (size_t)(scope - 1 - rel));
+	if (!*pod)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	ppod = last_component(*pod);
+	if (strlen(ppod) != slice || strncmp(cgroups_path, ppod, slice) != 0) {
+		hm_fail(err, HM_EXIT_PROCESS, EPERM,
 			"the pod cgroup %s is not the slice of the container's linux.cgroupsPath %.200s: refusing a pod-level claim",
-			pod, cgroups_path);
+			*pod, cgroups_path);
+		free(*pod);
+		*pod = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -184,7 +238,7 @@ int hm_pod_cgroup(struct hm_paths *p, long long pid, const char *cgroups_path, c
 		  struct hm_error *err)
 {
 	cleanup_free char *rel = NULL;
-	const char *slash;
+	int ret;
 
 	*pod = NULL;
 	if (hm_cgroup_of_pid(p, pid, &rel, err) < 0)
@@ -192,15 +246,18 @@ int hm_pod_cgroup(struct hm_paths *p, long long pid, const char *cgroups_path, c
 	/* the container's own cgroup is its own, as for any container */
 	if (hm_cgroup_check_owner(p, rel, cgroups_path, err) < 0)
 		return -1;
-	slash = strrchr(rel, '/');
-	if (!slash || slash == rel)
-		return hm_fail(err, HM_EXIT_PROCESS, EPERM,
-			       "the container's cgroup %s has no pod cgroup above it", rel);
-	*pod = strndup(rel, (size_t)(slash - rel));
-	if (!*pod)
-		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	if (check_cgroups_path(rel, *pod, cgroups_path, err) < 0)
-		goto fail;
+	if (!cgroups_path || !*cgroups_path || cgroups_path[0] == '/')
+		ret = cgroupfs_pod(rel, cgroups_path && *cgroups_path ? cgroups_path : NULL, pod,
+				   err);
+	else if (strchr(cgroups_path, ':'))
+		ret = systemd_pod(rel, cgroups_path, pod, err);
+	else
+		ret = hm_fail(
+			err, HM_EXIT_PROCESS, EPERM,
+			"linux.cgroupsPath '%.200s' is relative to the runtime's cgroup, which no kubelet pod uses: refusing a pod-level claim",
+			cgroups_path);
+	if (ret < 0)
+		return -1;
 	if (!kubelet_pod_name(last_component(*pod))) {
 		hm_fail(err, HM_EXIT_PROCESS, EPERM,
 			"the container's parent cgroup %s is not a kubelet pod cgroup (pod<uid> or *-pod<uid>.slice): refusing a pod-level claim",
@@ -263,6 +320,73 @@ static int pod_size(struct hm_ctx *c, const struct hm_state *st, const struct hm
 	return hm_wrap(err, "pod cgroup %s", pod);
 }
 
+int hm_pod_size_check(const struct hm_spec *sp, const struct hm_state *st, struct hm_error *err)
+{
+	const char *ann = sp->size_annotation ? sp->size_annotation : st->size_annotation;
+	uint64_t bytes;
+
+	if (ann && hm_parse_size(ann, &bytes, err) < 0)
+		return hm_wrap(err, "annotation io.hotmem.size");
+	return 0;
+}
+
+/* Another record (another sandbox id) naming the pod cgroup: the pod is
+ * served under that id already, or an id was forged; either way, no
+ * second claim there.  1: found (err set), 0: none, -1: error. */
+static int other_record(struct hm_ctx *c, const char *pod_id, const char *pod, struct hm_record *r,
+			struct hm_error *err)
+{
+	char **ids = NULL;
+	size_t nids = 0;
+	int ret = 0;
+
+	if (hm_ledger_ids(&c->ledger, &ids, &nids, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < nids && ret == 0; i++) {
+		struct hm_error ignored;
+
+		if (!strcmp(ids[i], pod_id) ||
+		    hm_ledger_get(&c->ledger, ids[i], r, &ignored) != 0 ||
+		    strcmp(r->cgroup, pod) != 0)
+			continue;
+		ret = hm_fail(
+			err, HM_EXIT_BUSY, EEXIST,
+			"the pod cgroup %s is recorded under another id %s, not sandbox %s: refusing a pod-level claim",
+			pod, ids[i], pod_id);
+	}
+	hm_ids_free(ids, nids);
+	return ret < 0 ? 1 : 0;
+}
+
+/*
+ * The pod's record exists at this pod cgroup: 0 and *served when it is
+ * bound; a record gc could not finish (releasing: the pod cgroup was found
+ * empty and the blocks were busy; claiming: cannot be, gc just ran under
+ * the lock) is finished first, waiting as the operator's gc does, and the
+ * pod claims again; blocks still busy then: HM_EXIT_BUSY.
+ */
+static int existing_record(struct hm_ctx *c, const struct hm_state *st, struct hm_record *r,
+			   bool *served, struct hm_error *err)
+{
+	int ret;
+
+	*served = r->state == HM_REC_BOUND;
+	if (*served)
+		return 0;
+	hm_log("the pod's record (sandbox %s) is '%s': finishing its release first", r->id,
+	       hm_rec_state_name(r->state));
+	ret = hm_release_record(c, r, true, err);
+	if (ret < 0)
+		return hm_wrap(err, "container %s: finishing the release of the pod's record %s",
+			       st->id, r->id);
+	if (ret == 1)
+		return hm_fail(
+			err, HM_EXIT_BUSY, EBUSY,
+			"container %s: the pod's blocks (sandbox %s at %s) are still being released (%zu blocks busy); retry once 'hotmem-hook gc' finished them",
+			st->id, r->id, r->cgroup, r->nblocks);
+	return 0;
+}
+
 int hm_pod_create(struct hm_ctx *c, const struct hm_state *st, const struct hm_spec *sp,
 		  struct hm_error *err)
 {
@@ -270,11 +394,16 @@ int hm_pod_create(struct hm_ctx *c, const struct hm_state *st, const struct hm_s
 	cleanup_free char *pod = NULL;
 	struct hm_state pst = *st;
 	const char *source, *pod_id;
+	bool served = false;
 	uint64_t bytes;
 	int ret;
 
 	if (!r)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	/* parsed before any other work: malformed is an error even when the
+	 * pod is served already (main.c checks it before the act phase too) */
+	if (hm_pod_size_check(sp, st, err) < 0)
+		return -1;
 	pod_id = sp->kind == HM_KIND_SANDBOX ? st->id : sp->sandbox_id;
 	if (!pod_id)
 		return hm_fail(
@@ -297,10 +426,17 @@ int hm_pod_create(struct hm_ctx *c, const struct hm_state *st, const struct hm_s
 				err, HM_EXIT_BUSY, EEXIST,
 				"the ledger's record for sandbox %s names cgroup %s, not this pod's %s",
 				pod_id, r->cgroup, pod);
-		hm_log("the pod's blocks (sandbox %s, %zu blocks at %s) serve this %s: nothing to do",
-		       pod_id, r->nblocks, pod, hm_kind_name(sp->kind));
-		return 0;
+		if (existing_record(c, st, r, &served, err) < 0)
+			return -1;
+		if (served) {
+			hm_log("the pod's blocks (sandbox %s, %zu blocks at %s) serve this %s: nothing to do",
+			       pod_id, r->nblocks, pod, hm_kind_name(sp->kind));
+			return 0;
+		}
 	}
+	ret = other_record(c, pod_id, pod, r, err);
+	if (ret != 0)
+		return -1;
 	if (pod_size(c, st, sp, pod, &bytes, &source, err) < 0)
 		return -1;
 	hm_log("pod size %llu bytes (from %s) for sandbox %s, at the pod cgroup %s",

@@ -941,29 +941,34 @@ static void t_pod_level(void)
 static void t_pod_cgroup(void)
 {
 	const char *sd = "/kubepods.slice/kubepods-burstable.slice/"
-			 "kubepods-burstable-pod0c1d_2e3f.slice";
+			 "kubepods-burstable-pod0c1d2e3f_aaaa_4bbb_8ccc_000000000001.slice";
 	struct hm_paths p = { 0 };
 	struct hm_error err;
 	uint64_t limit;
 
 	put_file("podproc/self/cgroup", "0::/system.slice/containerd.service\n");
-	put_file("podproc/6001/cgroup", "0::/kubepods/burstable/pod0c1d-2e3f/sbx1\n");
+	put_file("podproc/6001/cgroup",
+		 "0::/kubepods/burstable/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000001/sbx1\n");
 	put_file("podproc/6002/cgroup",
-		 "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0c1d_2e3f.slice/"
+		 "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0c1d2e3f_aaaa_4bbb_8ccc_000000000001.slice/"
 		 "cri-containerd-abc.scope\n");
 	put_file("podproc/6003/cgroup", "0::/system.slice/sneaky\n");
 	put_file("podproc/6004/cgroup", "0::/toplevel\n");
 	put_file("podproc/6005/cgroup", "0::/kubepods/pod0c1d/sbx1/inner\n");
 	put_file("podproc/6006/cgroup", "0::/kubepods/podxyz/sbx1\n");
 	put_file("podproc/6007/cgroup", "0::/kubepods/pod/sbx1\n");
-	put_file("podproc/6008/cgroup", "0::/kubepods/pod12/sbx1\n");
+	put_file("podproc/6008/cgroup",
+		 "0::/kubepods/pod12121212-1212-4212-8212-121212121212/sbx1\n");
 
 	/* cgroupfs and systemd drivers: the parent of the sandbox's cgroup */
-	CHECK(pod_of(6001, NULL, "/kubepods/burstable/pod0c1d-2e3f", NULL));
-	CHECK(pod_of(6001, "/kubepods/burstable/pod0c1d-2e3f/sbx1",
-		     "/kubepods/burstable/pod0c1d-2e3f", NULL));
+	CHECK(pod_of(6001, NULL, "/kubepods/burstable/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000001",
+		     NULL));
+	CHECK(pod_of(6001, "/kubepods/burstable/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000001/sbx1",
+		     "/kubepods/burstable/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000001", NULL));
 	CHECK(pod_of(6002, NULL, sd, NULL));
-	CHECK(pod_of(6002, "kubepods-burstable-pod0c1d_2e3f.slice:cri-containerd:abc", sd, NULL));
+	CHECK(pod_of(6002,
+		     "kubepods-burstable-pod0c1d2e3f_aaaa_4bbb_8ccc_000000000001.slice:cri-containerd:abc",
+		     sd, NULL));
 	/* not a pod: refused, nothing returned */
 	CHECK(pod_of(6003, NULL, NULL, "parent cgroup"));
 	CHECK(pod_of(6004, NULL, NULL, "has no pod cgroup above it"));
@@ -972,22 +977,27 @@ static void t_pod_cgroup(void)
 	/* the sandbox in a child of its cgroupsPath: the parent is not the pod */
 	CHECK(pod_of(6005, "/kubepods/pod0c1d/sbx1", NULL, "is not its linux.cgroupsPath"));
 	/* cgroupsPath names another cgroup or another pod's slice */
-	CHECK(pod_of(6001, "/kubepods/burstable/pod0c1d-2e3f/other", NULL,
-		     "is not its linux.cgroupsPath"));
+	CHECK(pod_of(6001, "/kubepods/burstable/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000001/other",
+		     NULL, "is not its linux.cgroupsPath"));
 	CHECK(pod_of(6002, "kubepods-besteffort-pod99.slice:cri-containerd:abc", NULL,
 		     "is not the slice of the container's linux.cgroupsPath"));
 	/* the runtime runs in the pod cgroup: never bind there */
-	put_file("podproc/self/cgroup", "0::/kubepods/pod12\n");
+	put_file("podproc/self/cgroup", "0::/kubepods/pod12121212-1212-4212-8212-121212121212\n");
 	CHECK(pod_of(6008, NULL, NULL, "runtime's own"));
 
 	/* the pod's memory limit, as the kubelet set it */
 	p.cgroup = hm_strdup_printf("%s/cg", tmp);
-	put_file("cg/kubepods/pod12/memory.max", "max\n");
-	CHECK(hm_pod_limit(&p, "/kubepods/pod12", &limit, &err) == 0 && limit == 0);
-	put_file("cg/kubepods/pod12/memory.max", "268435456\n");
-	CHECK(hm_pod_limit(&p, "/kubepods/pod12", &limit, &err) == 0 && limit == (256u << 20));
-	put_file("cg/kubepods/pod12/memory.max", "lots\n");
-	CHECK(hm_pod_limit(&p, "/kubepods/pod12", &limit, &err) < 0 &&
+	put_file("cg/kubepods/pod12121212-1212-4212-8212-121212121212/memory.max", "max\n");
+	CHECK(hm_pod_limit(&p, "/kubepods/pod12121212-1212-4212-8212-121212121212", &limit, &err) ==
+		      0 &&
+	      limit == 0);
+	put_file("cg/kubepods/pod12121212-1212-4212-8212-121212121212/memory.max", "268435456\n");
+	CHECK(hm_pod_limit(&p, "/kubepods/pod12121212-1212-4212-8212-121212121212", &limit, &err) ==
+		      0 &&
+	      limit == (256u << 20));
+	put_file("cg/kubepods/pod12121212-1212-4212-8212-121212121212/memory.max", "lots\n");
+	CHECK(hm_pod_limit(&p, "/kubepods/pod12121212-1212-4212-8212-121212121212", &limit, &err) <
+		      0 &&
 	      strstr(err.msg, "memory.max reads 'lots'"));
 	CHECK(hm_pod_limit(&p, "/kubepods/none", &limit, &err) == 0 && limit == 0);
 	hm_paths_free(&p);
@@ -1033,40 +1043,45 @@ static void t_pod_claim(void)
 	fake_block(71, "offline", "unbound");
 	fake_block(72, "offline", "unbound");
 	fake_block(73, "offline", "unbound");
-	put_file("proc/6101/cgroup", "0::/kubepods/pod77/sbx\n");
-	put_file("proc/6102/cgroup", "0::/kubepods/pod77/app1\n");
-	put_file("proc/6103/cgroup", "0::/kubepods/pod77/app2\n");
-	put_file("proc/6104/cgroup", "0::/kubepods/pod88/app3\n");
-	put_file("cg/kubepods/pod77/memory.hotplug", "");
-	put_file("cg/kubepods/pod77/memory.max", "1073741824\n");
-	put_file("cg/kubepods/pod77/app1/memory.hotplug", "");
-	put_file("cg/kubepods/pod88/memory.hotplug", "");
-	put_file("cg/kubepods/pod88/memory.max", "134217728\n");
+	put_file("proc/6101/cgroup", "0::/kubepods/pod77777777-7777-4777-8777-777777777777/sbx\n");
+	put_file("proc/6102/cgroup", "0::/kubepods/pod77777777-7777-4777-8777-777777777777/app1\n");
+	put_file("proc/6103/cgroup", "0::/kubepods/pod77777777-7777-4777-8777-777777777777/app2\n");
+	put_file("proc/6104/cgroup", "0::/kubepods/pod88888888-8888-4888-8888-888888888888/app3\n");
+	put_file("cg/kubepods/pod77777777-7777-4777-8777-777777777777/memory.hotplug", "");
+	put_file("cg/kubepods/pod77777777-7777-4777-8777-777777777777/memory.max", "1073741824\n");
+	put_file("cg/kubepods/pod77777777-7777-4777-8777-777777777777/app1/memory.hotplug", "");
+	put_file("cg/kubepods/pod88888888-8888-4888-8888-888888888888/memory.hotplug", "");
+	put_file("cg/kubepods/pod88888888-8888-4888-8888-888888888888/memory.max", "134217728\n");
 	ctx_init(&c);
 	c.cfg.block_min = 70;
 
 	/* the first app container binds the pod's 256Mi (not its own 64Mi limit) */
 	CHECK(pod_create(&c, "app1", 6102, POD_APP("sbxA"), &err) == 0);
-	get_file("cg/kubepods/pod77/memory.hotplug", buf, sizeof(buf));
+	get_file("cg/kubepods/pod77777777-7777-4777-8777-777777777777/memory.hotplug", buf,
+		 sizeof(buf));
 	CHECK(!strcmp(buf, "+70 +71"));
-	get_file("cg/kubepods/pod77/app1/memory.hotplug", buf, sizeof(buf));
+	get_file("cg/kubepods/pod77777777-7777-4777-8777-777777777777/app1/memory.hotplug", buf,
+		 sizeof(buf));
 	CHECK(buf[0] == '\0');
 	CHECK(hm_ledger_get(&c.ledger, "sbxA", &r, &err) == 0 && r.state == HM_REC_BOUND &&
-	      !strcmp(r.cgroup, "/kubepods/pod77") && r.pid == 6102 && r.nblocks == 2);
+	      !strcmp(r.cgroup, "/kubepods/pod77777777-7777-4777-8777-777777777777") &&
+	      r.pid == 6102 && r.nblocks == 2);
 	CHECK(hm_ledger_get(&c.ledger, "app1", &r, &err) == 1);
-	fake_block(70, "online", "bound /kubepods/pod77");
-	fake_block(71, "online", "bound /kubepods/pod77");
+	fake_block(70, "online", "bound /kubepods/pod77777777-7777-4777-8777-777777777777");
+	fake_block(71, "online", "bound /kubepods/pod77777777-7777-4777-8777-777777777777");
 	/* the second container and the sandbox: the pod's record, nothing more */
-	put_file("cg/kubepods/pod77/memory.hotplug", "");
+	put_file("cg/kubepods/pod77777777-7777-4777-8777-777777777777/memory.hotplug", "");
 	CHECK(pod_create(&c, "app2", 6103, POD_APP("sbxA"), &err) == 0);
 	CHECK(pod_create(&c, "sbxA", 6101, sbx, &err) == 0);
-	get_file("cg/kubepods/pod77/memory.hotplug", buf, sizeof(buf));
+	get_file("cg/kubepods/pod77777777-7777-4777-8777-777777777777/memory.hotplug", buf,
+		 sizeof(buf));
 	CHECK(buf[0] == '\0');
 	CHECK(hm_ledger_get(&c.ledger, "app2", &r, &err) == 1 &&
 	      hm_ledger_get(&c.ledger, "sbxA", &r, &err) == 0 && r.pid == 6102);
 	/* another pod's container naming sbxA: refused, nothing bound */
 	CHECK(pod_create(&c, "app3", 6104, POD_APP("sbxA"), &err) == -1 &&
-	      err.code == HM_EXIT_BUSY && strstr(err.msg, "not this pod's /kubepods/pod88"));
+	      err.code == HM_EXIT_BUSY &&
+	      strstr(err.msg, "not this pod's /kubepods/pod88888888-8888-4888-8888-888888888888"));
 	/* no sandbox id */
 	CHECK(pod_create(&c, "app3", 6104, noid, &err) == -1 && err.code == HM_EXIT_INPUT &&
 	      strstr(err.msg, "needs the pod's sandbox id"));
@@ -1077,8 +1092,9 @@ static void t_pod_claim(void)
 	CHECK(pod_create(&c, "app3", 6104, POD_APP("sbxB"), &err) == -1 &&
 	      err.code == HM_EXIT_INPUT &&
 	      strstr(err.msg, "268435456 bytes is above the pod's memory limit 134217728") &&
-	      strstr(err.msg, "pod cgroup /kubepods/pod88"));
-	get_file("cg/kubepods/pod88/memory.hotplug", buf, sizeof(buf));
+	      strstr(err.msg, "pod cgroup /kubepods/pod88888888-8888-4888-8888-888888888888"));
+	get_file("cg/kubepods/pod88888888-8888-4888-8888-888888888888/memory.hotplug", buf,
+		 sizeof(buf));
 	CHECK(buf[0] == '\0');
 	CHECK(hm_ledger_get(&c.ledger, "sbxB", &r, &err) == 1);
 	/* gc keeps the pod's record while its containers live in the pod cgroup */
@@ -1086,10 +1102,137 @@ static void t_pod_claim(void)
 	CHECK(hm_ledger_get(&c.ledger, "sbxA", &r, &err) == 0);
 	/* the release (sandbox poststop, or gc) is from the pod cgroup */
 	CHECK(hm_release(&c, "sbxA", &err) == 0);
-	get_file("cg/kubepods/pod77/memory.hotplug", buf, sizeof(buf));
+	get_file("cg/kubepods/pod77777777-7777-4777-8777-777777777777/memory.hotplug", buf,
+		 sizeof(buf));
 	CHECK(!strcmp(buf, "-71")); /* one write per block: the last one stays */
 	CHECK(hm_ledger_get(&c.ledger, "sbxA", &r, &err) == 1);
 	ctx_free(&c);
+}
+
+/* crun's systemd manager runs the container in a child of its scope
+ * (run.oci.systemd.subgroup, "container" by default on cgroup v2): the pod
+ * is the scope's parent, which must be the slice cgroupsPath names. */
+#define SD_UID "0c1d2e3f_aaaa_4bbb_8ccc_000000000002"
+#define SD_POD "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" SD_UID ".slice"
+#define SD_SLICE "kubepods-burstable-pod" SD_UID ".slice"
+static void t_pod_cgroup_systemd(void)
+{
+	put_file("podproc/self/cgroup", "0::/system.slice/containerd.service\n");
+	put_file("podproc/6201/cgroup", "0::" SD_POD "/cri-containerd-abc.scope/container\n");
+	put_file("podproc/6202/cgroup", "0::" SD_POD "/crio-abc.scope/container\n");
+	put_file("podproc/6203/cgroup", "0::" SD_POD "/cri-containerd-abc.scope\n");
+	put_file("podproc/6204/cgroup", "0::" SD_POD "/cri-containerd-abc.scope/container/x\n");
+	put_file("podproc/6205/cgroup", "0::" SD_POD "/cri-containerd-other.scope/container\n");
+	put_file("podproc/6206/cgroup", "0::/kubepods.slice/cri-containerd-abc.scope/container\n");
+
+	CHECK(pod_of(6201, SD_SLICE ":cri-containerd:abc", SD_POD, NULL));
+	CHECK(pod_of(6202, SD_SLICE ":crio:abc", SD_POD, NULL));
+	CHECK(pod_of(6203, SD_SLICE ":cri-containerd:abc", SD_POD, NULL));
+	/* at most one level below the scope */
+	CHECK(pod_of(6204, SD_SLICE ":cri-containerd:abc", NULL, "its systemd unit"));
+	/* another container's scope */
+	CHECK(pod_of(6205, SD_SLICE ":cri-containerd:abc", NULL, "its systemd unit"));
+	/* the scope's parent is not the slice cgroupsPath names */
+	CHECK(pod_of(6206, SD_SLICE ":cri-containerd:abc", NULL, "is not the slice of"));
+	CHECK(pod_of(6201, "kubepods-besteffort-pod" SD_UID ".slice:cri-containerd:abc", NULL,
+		     "is not the slice of"));
+}
+
+/* Only the kubelet's names (a UUID after "pod"), an absolute or systemd
+ * cgroupsPath, and one record per pod cgroup. */
+static void t_pod_cgroup_names(void)
+{
+	put_file("podproc/self/cgroup", "0::/system.slice/containerd.service\n");
+	put_file("podproc/6301/cgroup", "0::/kubepods/pod_/c\n");
+	put_file("podproc/6302/cgroup", "0::/kubepods/pod-/c\n");
+	put_file("podproc/6303/cgroup", "0::/kubepods.slice/x-pod-.slice/c\n");
+	put_file("podproc/6304/cgroup", "0::/kubepods/pod0c1d2e3faaaa4bbb8ccc000000000003/c\n");
+	put_file("podproc/6305/cgroup", "0::/kubepods/pod0c1d2e3f-aaaa-4bbb-8ccc_000000000003/c\n");
+	put_file("podproc/6306/cgroup", "0::/kubepods/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000003/c\n");
+	put_file("podproc/6307/cgroup",
+		 "0::/kubepods.slice/kubepods-pod0c1d2e3f_aaaa_4bbb_8ccc_000000000003.slice/c\n");
+	put_file("podproc/6308/cgroup",
+		 "0::/kubepods.slice/-pod0c1d2e3f_aaaa_4bbb_8ccc_000000000003.slice/c\n");
+
+	CHECK(pod_of(6301, NULL, NULL, "not a kubelet pod cgroup"));
+	CHECK(pod_of(6302, NULL, NULL, "not a kubelet pod cgroup"));
+	CHECK(pod_of(6303, NULL, NULL, "not a kubelet pod cgroup"));
+	CHECK(pod_of(6304, NULL, NULL, "not a kubelet pod cgroup"));
+	CHECK(pod_of(6305, NULL, NULL, "not a kubelet pod cgroup"));
+	CHECK(pod_of(6308, NULL, NULL, "not a kubelet pod cgroup"));
+	CHECK(pod_of(6306, NULL, "/kubepods/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000003", NULL));
+	CHECK(pod_of(6307, NULL,
+		     "/kubepods.slice/kubepods-pod0c1d2e3f_aaaa_4bbb_8ccc_000000000003.slice",
+		     NULL));
+	/* relative to the runtime's cgroup: no kubelet pod is */
+	CHECK(pod_of(6306, "c", NULL, "relative to the runtime's cgroup"));
+}
+
+#define PR_POD "/kubepods/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000004"
+#define PR_APP(size, sbx)                                                                    \
+	"{\"annotations\":{\"" HM_ANN_CRI_TYPE "\":\"container\",\"io.hotmem.size\":\"" size \
+	"\",\"" HM_ANN_CRI_SANDBOX "\":\"" sbx "\"}}"
+
+/* An existing pod record serves the pod only when bound: one gc could not
+ * finish (releasing, blocks busy) is finished first or the create is
+ * refused naming the container; another id at the same pod cgroup is
+ * refused; a malformed size is an error even with the record bound. */
+static void t_pod_records(void)
+{
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[64];
+
+	put_file(MEM "/block_size_bytes", "8000000\n");
+	fake_block(74, "online", "bound " PR_POD);
+	put_file("proc/6401/cgroup", "0::" PR_POD "/app\n");
+	put_file("cg" PR_POD "/memory.max", "max\n");
+	put_file("cg" PR_POD "/cgroup.events", "populated 1\n");
+	ctx_init(&c);
+	c.cfg.block_min = c.cfg.block_max = 74;
+	/* releasing, and its block cannot be unbound yet (the pod cgroup's
+	 * memory.hotplug is not there: the release is retried) */
+	put_rec(&c, "sbxR", PR_POD, 999970, 74);
+	CHECK(hm_ledger_get(&c.ledger, "sbxR", &r, &err) == 0);
+	r.state = HM_REC_RELEASING;
+	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	CHECK(pod_create(&c, "appR", 6401, PR_APP("128Mi", "sbxR"), &err) == -1 &&
+	      err.code == HM_EXIT_BUSY && strstr(err.msg, "container appR") &&
+	      strstr(err.msg, "still being released"));
+	CHECK(hm_ledger_get(&c.ledger, "sbxR", &r, &err) == 0 && r.state == HM_REC_RELEASING);
+
+	/* bound: served, but a malformed size is an error all the same */
+	r.state = HM_REC_BOUND;
+	CHECK(hm_ledger_put(&c.ledger, &r, &err) == 0);
+	CHECK(pod_create(&c, "appR", 6401, PR_APP("128Mi", "sbxR"), &err) == 0);
+	CHECK(pod_create(&c, "appR", 6401, PR_APP("12zz", "sbxR"), &err) == -1 &&
+	      err.code == HM_EXIT_INPUT && strstr(err.msg, "io.hotmem.size"));
+	/* another sandbox id naming the same pod cgroup */
+	put_file("cg" PR_POD "/memory.hotplug", "");
+	CHECK(pod_create(&c, "appR", 6401, PR_APP("128Mi", "sbxOther"), &err) == -1 &&
+	      err.code == HM_EXIT_BUSY && strstr(err.msg, "recorded under another id sbxR"));
+	get_file("cg" PR_POD "/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "sbxOther", &r, &err) == 1);
+	hm_ledger_del(&c.ledger, "sbxR", &err);
+	ctx_free(&c);
+}
+
+/* Only a kernel without memory.hotplug passes through: a pod's memory.max
+ * that cannot be read fails the create. */
+static void t_passthrough(void)
+{
+	struct hm_config cfg;
+	struct hm_error err;
+
+	hm_config_defaults(&cfg);
+	cfg.missing_kernel = HM_MISSING_PASSTHROUGH;
+	hm_fail(&err, HM_EXIT_KERNEL, ENOTSUP, "no memory.hotplug");
+	CHECK(hm_create_passthrough(&cfg, -1, &err) == 0);
+	hm_fail(&err, HM_EXIT_KERNEL, EPROTO, "memory.max reads 'lots'");
+	CHECK(hm_create_passthrough(&cfg, -1, &err) == -1);
+	hm_config_free(&cfg);
 }
 
 /* A 320-character cgroup path (kind, systemd slices) is kept whole: the
@@ -1243,6 +1386,83 @@ static void t_provider_unlocked(void)
 	CHECK(!strcmp(buf, "+80"));
 	hm_provider_spawner_stop();
 	hm_ledger_del(&c.ledger, "grow", &err);
+	ctx_free(&c);
+}
+
+/* gc asks the provider to shrink by what its pass released, once per
+ * pass (a pod's record is released only by gc), and not at all when it
+ * released nothing. */
+static void t_gc_shrink(void)
+{
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s/provider.fail", tmp);
+	unlink(buf);
+	put_file("provider.log", "");
+	put_file(MEM "/block_size_bytes", "8000000\n");
+	ctx_init(&c);
+	c.cfg.provider = hm_strdup_printf("%s/provider.sh", tmp);
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	fake_block(90, "online", "bound /gcs1");
+	fake_block(91, "online", "bound /gcs2");
+	put_file("cg/gcs1/memory.hotplug", "");
+	put_file("cg/gcs1/cgroup.events", "populated 0\n");
+	put_file("cg/gcs2/memory.hotplug", "");
+	put_file("cg/gcs2/cgroup.events", "populated 0\n");
+	put_rec(&c, "gcs1", "/gcs1", 999980, 90);
+	put_rec(&c, "gcs2", "/gcs2", 999981, 91);
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
+	get_file("provider.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "shrink 268435456 gc\n"));
+	fake_block(90, "offline", "unbound");
+	fake_block(91, "offline", "unbound");
+	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
+	get_file("provider.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "shrink 268435456 gc\n"));
+	hm_provider_spawner_stop();
+	ctx_free(&c);
+}
+
+/* Two hooks of one pod: the second waited for the provider without the
+ * lock while the first recorded the pod; the second finds the record under
+ * the lock and claims nothing (and never writes over it). */
+#define RC_POD "/kubepods/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000005"
+static void t_claim_recheck(void)
+{
+	struct hm_state st = { .id = "sbxW", .pid = 4272, .pod_cgroup = RC_POD };
+	struct hm_record r;
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[512], from[512], to[512];
+
+	put_file(MEM "/block_size_bytes", "8000000\n");
+	put_file("grow2.sh",
+		 "#!/bin/sh\nsleep 0.3\nmv %s/saved-sbxW.rec %s/run/sbxW.rec\nd=%s/" MEM
+		 "/memory81\nmkdir -p $d\necho unbound > $d/hotplug_owner\necho offline > $d/state\n",
+		 tmp, tmp, tmp);
+	snprintf(buf, sizeof(buf), "%s/grow2.sh", tmp);
+	chmod(buf, 0755);
+	put_file("proc/4272/cgroup", "0::" RC_POD "/app2\n");
+	put_file("cg" RC_POD "/memory.hotplug", "");
+	ctx_init(&c);
+	/* what the first hook recorded, put in place by the "provider" */
+	put_rec(&c, "sbxW", RC_POD, 4271, 82);
+	snprintf(from, sizeof(from), "%s/run/sbxW.rec", tmp);
+	snprintf(to, sizeof(to), "%s/saved-sbxW.rec", tmp);
+	CHECK(rename(from, to) == 0);
+	c.cfg.block_min = c.cfg.block_max = 81;
+	c.cfg.provider = strdup(buf);
+	c.cfg.provider_timeout_ms = 5000;
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	CHECK(hm_claim(&c, &st, 1, &err) == 0);
+	get_file("cg" RC_POD "/memory.hotplug", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	CHECK(hm_ledger_get(&c.ledger, "sbxW", &r, &err) == 0 && r.nblocks == 1 &&
+	      r.blocks[0] == 82 && r.pid == 4271 && r.state == HM_REC_BOUND);
+	hm_provider_spawner_stop();
+	hm_ledger_del(&c.ledger, "sbxW", &err);
 	ctx_free(&c);
 }
 
@@ -2085,11 +2305,17 @@ int main(void)
 	run_case("long-cgroup-path", t_long_cgroup);
 	run_case("poststop-provider", t_poststop_provider);
 	run_case("provider-wait-unlocked", t_provider_unlocked);
+	run_case("gc-provider-shrink", t_gc_shrink);
+	run_case("claim-recheck-after-provider", t_claim_recheck);
 	run_case("cgroup-belongs-to-container", t_cgroup_owner);
 	run_case("pod-container-type", t_pod_kind);
 	run_case("pod-level", t_pod_level);
 	run_case("pod-cgroup", t_pod_cgroup);
 	run_case("pod-claim-release", t_pod_claim);
+	run_case("pod-cgroup-systemd-subgroup", t_pod_cgroup_systemd);
+	run_case("pod-cgroup-kubelet-names", t_pod_cgroup_names);
+	run_case("pod-record-states", t_pod_records);
+	run_case("passthrough-only-missing-kernel", t_passthrough);
 	run_case("seccomp-filter", t_seccomp);
 	run_case("cgroup2-mount", t_cgroup_root);
 	run_case("block-listing", t_blocks_list);

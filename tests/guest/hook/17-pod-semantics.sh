@@ -29,7 +29,8 @@ blocks=$HM_NEW
 span=$(hm_span_pfns $blocks)
 lo=${span% *} hi=${span#* }
 kp=$HM_CGROOT/kubepods
-podA=pod1a2b3c4d-0001 podB=pod1a2b3c4d-0002 podC=pod1a2b3c4d-0003 podE=pod1a2b3c4d-0005
+podA=pod1a2b3c4d-0001-4000-8000-00000000000a podB=pod1a2b3c4d-0002-4000-8000-00000000000b
+podC=pod1a2b3c4d-0003-4000-8000-00000000000c podE=pod1a2b3c4d-0005-4000-8000-00000000000e
 ids="hm-pod-a-sbx hm-pod-a-app hm-pod-b-sbx hm-pod-b-app hm-pod-c-sbx hm-pod-d-bad hm-pod-d-notpod
 	hm-pod-e-sbx hm-pod-e-app1 hm-pod-e-app2"
 cleanup() {
