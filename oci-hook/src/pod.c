@@ -119,17 +119,28 @@ static const char *last_component(const char *rel)
 	return s ? s + 1 : rel;
 }
 
+static bool lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!s[i] || !strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
 /*
  * The kubelet's pod cgroup names: "pod<uid>" (cgroupfs driver) and
  * "<parent>-pod<uid>.slice" (systemd driver), the uid a UUID: 32 hex
  * digits in groups of 8-4-4-4-12, separated by '-' (cgroupfs) or by '_'
- * (systemd, which reserves '-' for the slice hierarchy).
+ * (systemd, which reserves '-' for the slice hierarchy); a static pod's
+ * uid is the MD5 of its manifest: 32 hex digits without separators.
  */
 static bool kubelet_uid(const char *s, size_t n)
 {
 	static const size_t dash[] = { 8, 13, 18, 23 };
 	char sep;
 
+	if (n == 32)
+		return lower_hex(s, n);
 	if (n != 36)
 		return false;
 	sep = s[8];
@@ -153,10 +164,14 @@ static bool kubelet_pod_name(const char *name)
 
 	if (!strncmp(name, "pod", 3))
 		return kubelet_uid(name + 3, n - 3);
-	/* <parent>-pod<uid>.slice, <parent> not empty */
-	if (n < 1 + 4 + 36 + 6 || strcmp(name + n - 6, ".slice") != 0)
+	/* <parent>-pod<uid>.slice, <parent> not empty, uid 36 or 32 long */
+	if (n < 1 + 4 + 32 + 6 || strcmp(name + n - 6, ".slice") != 0)
 		return false;
-	return !strncmp(name + n - 6 - 36 - 4, "-pod", 4) && kubelet_uid(name + n - 6 - 36, 36);
+	for (size_t u = 32; u <= 36; u += 4)
+		if (n >= 1 + 4 + u + 6 && !strncmp(name + n - 6 - u - 4, "-pod", 4) &&
+		    kubelet_uid(name + n - 6 - u, u))
+			return true;
+	return false;
 }
 
 /* "/a/pod1/ctr" names the container's cgroup /a/pod1/ctr exactly (not a

@@ -1153,11 +1153,20 @@ static void t_pod_cgroup_names(void)
 		 "0::/kubepods.slice/kubepods-pod0c1d2e3f_aaaa_4bbb_8ccc_000000000003.slice/c\n");
 	put_file("podproc/6308/cgroup",
 		 "0::/kubepods.slice/-pod0c1d2e3f_aaaa_4bbb_8ccc_000000000003.slice/c\n");
+	/* static pods: the uid is an MD5, 32 hex digits without separators */
+	put_file("podproc/6309/cgroup",
+		 "0::/kubepods.slice/kubepods-pod0c1d2e3faaaa4bbb8ccc000000000003.slice/c\n");
+	put_file("podproc/6310/cgroup", "0::/kubepods/pod0c1d2e3faaaa4bbb8ccc00000000000/c\n");
+	put_file("podproc/6311/cgroup", "0::/kubepods/pod0C1D2E3FAAAA4BBB8CCC000000000003/c\n");
 
 	CHECK(pod_of(6301, NULL, NULL, "not a kubelet pod cgroup"));
 	CHECK(pod_of(6302, NULL, NULL, "not a kubelet pod cgroup"));
 	CHECK(pod_of(6303, NULL, NULL, "not a kubelet pod cgroup"));
-	CHECK(pod_of(6304, NULL, NULL, "not a kubelet pod cgroup"));
+	CHECK(pod_of(6304, NULL, "/kubepods/pod0c1d2e3faaaa4bbb8ccc000000000003", NULL));
+	CHECK(pod_of(6309, NULL,
+		     "/kubepods.slice/kubepods-pod0c1d2e3faaaa4bbb8ccc000000000003.slice", NULL));
+	CHECK(pod_of(6310, NULL, NULL, "not a kubelet pod cgroup"));
+	CHECK(pod_of(6311, NULL, NULL, "not a kubelet pod cgroup"));
 	CHECK(pod_of(6305, NULL, NULL, "not a kubelet pod cgroup"));
 	CHECK(pod_of(6308, NULL, NULL, "not a kubelet pod cgroup"));
 	CHECK(pod_of(6306, NULL, "/kubepods/pod0c1d2e3f-aaaa-4bbb-8ccc-000000000003", NULL));
