@@ -10,6 +10,10 @@
 # page is a fault of its own), RUNS times in each state, alternating:
 #   bound  another cgroup has a block bound (hotmem kernel only)
 #   none   nothing bound (on the hotmem kernel: that block released again)
+#   online the same block onlined movable and not bound: the reference for
+#          what one more online block costs the allocator whoever owns it
+#          (a bound block's zone is in every zonelist, its pages are not in
+#          the buddy allocator)
 # Single runs vary by +-15% under TCG: the host compares medians and shows
 # the spread (tests/tools/bench.sh), and compares the hotmem kernel's
 # "none" with the vanilla kernel's (the same runs, in the vanilla VM).
@@ -28,6 +32,8 @@ cleanup() {
 	echo "$thp_was" > $thp
 	[ -n "$X" ] && grep -q "^$X " $b/memory.hotplug 2>/dev/null &&
 		echo "-$X" > $b/memory.hotplug
+	[ -n "$X" ] && [ "$(cat $HM_SYSMEM/memory$X/state)" = online ] &&
+		echo offline > $HM_SYSMEM/memory$X/state
 	rmdir $u $b 2>/dev/null
 	[ -n "$X" ] && hm_unplug_dimm $HM_DIMM $HM_NEW
 }
@@ -48,16 +54,21 @@ one() {
 }
 
 one warmup 0 > /dev/null
-i=1
-while [ $i -le $RUNS ]; do
+run=1
+while [ $run -le $RUNS ]; do
 	if [ $hotmem = 1 ]; then
 		hm_expect ok $b/memory.hotplug "+$X"
-		one bound $i
+		one bound $run
 		hm_expect ok $b/memory.hotplug "-$X"
 		# the hooks are switched off by a worker once the last block went
 		sleep 1
 	fi
-	one none $i
-	i=$((i + 1))
+	one none $run
+	if [ -n "$X" ]; then
+		echo online_movable > $HM_SYSMEM/memory$X/state || hm_fail "online memory$X"
+		one online $run
+		hm_wait "echo offline > $HM_SYSMEM/memory$X/state" 30 || hm_fail "offline memory$X"
+	fi
+	run=$((run + 1))
 done
 exit 0
