@@ -17,23 +17,34 @@ static void yajl_freep(yajl_val *v)
 }
 #define cleanup_yajl __attribute__((cleanup(yajl_freep)))
 
+/* The string value of annotation @key in *val, NULL when absent; one that
+ * is not a string is an error. */
+static int annotation_string(yajl_val root, const char *key, const char **val, struct hm_error *err)
+{
+	const char *path[] = { "annotations", key, NULL };
+	yajl_val v = yajl_tree_get(root, path, yajl_t_any);
+
+	*val = NULL;
+	if (!v)
+		return 0;
+	if (!YAJL_IS_STRING(v))
+		return hm_fail(err, HM_EXIT_INPUT, EINVAL, "annotation %s is not a string", key);
+	*val = v->u.string;
+	return 0;
+}
+
 /* Both runtimes' container-type annotations: each a known value, and the
  * two the same when both are present. */
 static int parse_kind(yajl_val root, struct hm_spec *sp, struct hm_error *err)
 {
 	static const char *const keys[] = { HM_ANN_CRI_TYPE, HM_ANN_CRIO_TYPE };
+	const char *val;
 
 	sp->kind = HM_KIND_PLAIN;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *path[] = { "annotations", keys[i], NULL };
-		yajl_val v = yajl_tree_get(root, path, yajl_t_any);
-
-		if (!v)
-			continue;
-		if (!YAJL_IS_STRING(v))
-			return hm_fail(err, HM_EXIT_INPUT, EINVAL, "annotation %s is not a string",
-				       keys[i]);
-		if (hm_kind_parse(keys[i], v->u.string, &sp->kind, err) < 0)
+		if (annotation_string(root, keys[i], &val, err) < 0)
+			return -1;
+		if (val && hm_kind_parse(keys[i], val, &sp->kind, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -43,17 +54,12 @@ static int parse_kind(yajl_val root, struct hm_spec *sp, struct hm_error *err)
 static int parse_sandbox_id(yajl_val root, struct hm_spec *sp, struct hm_error *err)
 {
 	static const char *const keys[] = { HM_ANN_CRI_SANDBOX, HM_ANN_CRIO_SANDBOX };
+	const char *val;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *path[] = { "annotations", keys[i], NULL };
-		yajl_val v = yajl_tree_get(root, path, yajl_t_any);
-
-		if (!v)
-			continue;
-		if (!YAJL_IS_STRING(v))
-			return hm_fail(err, HM_EXIT_INPUT, EINVAL, "annotation %s is not a string",
-				       keys[i]);
-		if (hm_sandbox_id_parse(keys[i], v->u.string, &sp->sandbox_id, err) < 0)
+		if (annotation_string(root, keys[i], &val, err) < 0)
+			return -1;
+		if (val && hm_sandbox_id_parse(keys[i], val, &sp->sandbox_id, err) < 0)
 			return -1;
 	}
 	return 0;
