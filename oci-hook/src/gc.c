@@ -233,3 +233,15 @@ out:
 		return hm_gc(c, mode, err);
 	return ret;
 }
+
+void hm_ctx_free(struct hm_ctx *c)
+{
+	hm_view_free(c->gc_view);
+	c->gc_view = NULL;
+	if (c->ledger_open)
+		hm_ledger_close(&c->ledger);
+	c->ledger_open = false;
+	hm_provider_spawner_stop();
+	hm_config_free(&c->cfg);
+	hm_paths_free(&c->paths);
+}

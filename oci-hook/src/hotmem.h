@@ -215,6 +215,11 @@ int hm_cgroup_of_self(const struct hm_paths *p, char **rel, struct hm_error *err
  * hook's, or above it: cgroups disabled put the pid there) and, when
  * config.json names linux.cgroupsPath (cgroups_path, or NULL), that one or
  * below it, as crun resolves it (owner.c). */
+/* The unit crun's systemd manager makes of "slice:prefix:name":
+ * "<prefix>-<name>.scope" ("<name>.scope" without a prefix) in *unit, with
+ * the slice's length in *slice_len; -EINVAL when cgroups_path has not
+ * exactly three fields with a name, -ENOMEM (owner.c). */
+int hm_systemd_unit(const char *cgroups_path, char **unit, size_t *slice_len);
 int hm_cgroup_check_owner(const struct hm_paths *p, const char *rel, const char *cgroups_path,
 			  struct hm_error *err);
 /* rel is base or lies below it ("/a/b" is within "/a", "/ab" is not). */
@@ -376,6 +381,8 @@ struct hm_ctx {
 	bool ledger_open;
 	struct hm_view *gc_view; /* NULL, or what the last gc saw */
 };
+/* Everything a context holds, and the provider spawner (gc.c). */
+void hm_ctx_free(struct hm_ctx *c);
 int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct hm_error *err);
 /* The create's result @ret, 0 instead when only memory.hotplug is missing
  * (ENOTSUP) and hotmem.conf says missing_kernel = passthrough. */

@@ -234,12 +234,7 @@ static int run(enum cmd cmd, bool json, struct hm_error *err)
 			break;
 		}
 	}
-	hm_view_free(c.gc_view);
-	if (c.ledger_open)
-		hm_ledger_close(&c.ledger);
-	hm_provider_spawner_stop();
-	hm_config_free(&c.cfg);
-	hm_paths_free(&c.paths);
+	hm_ctx_free(&c);
 	return ret;
 }
 

@@ -34,21 +34,33 @@ static bool has_component(const char *rel, const char *unit)
 	return false;
 }
 
-static int check_systemd(const char *rel, const char *cgroups_path, struct hm_error *err)
+int hm_systemd_unit(const char *cgroups_path, char **unit, size_t *slice_len)
 {
 	const char *c1 = strchr(cgroups_path, ':');
 	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	cleanup_free char *unit = NULL;
 
+	*unit = NULL;
 	if (!c2 || strchr(c2 + 1, ':') || !c2[1])
+		return -EINVAL;
+	*slice_len = (size_t)(c1 - cgroups_path);
+	if (c2 > c1 + 1)
+		*unit = hm_strdup_printf("%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, c2 + 1);
+	else
+		*unit = hm_strdup_printf("%s.scope", c2 + 1);
+	return *unit ? 0 : -ENOMEM;
+}
+
+static int check_systemd(const char *rel, const char *cgroups_path, struct hm_error *err)
+{
+	cleanup_free char *unit = NULL;
+	size_t slice;
+	int ret = hm_systemd_unit(cgroups_path, &unit, &slice);
+
+	if (ret == -EINVAL)
 		return hm_fail(err, HM_EXIT_INPUT, EINVAL,
 			       "linux.cgroupsPath '%.200s' is neither a path nor slice:prefix:name",
 			       cgroups_path);
-	if (c2 > c1 + 1)
-		unit = hm_strdup_printf("%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, c2 + 1);
-	else
-		unit = hm_strdup_printf("%s.scope", c2 + 1);
-	if (!unit)
+	if (ret < 0)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	if (!has_component(rel, unit))
 		return hm_fail(

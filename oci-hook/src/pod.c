@@ -202,20 +202,15 @@ static int cgroupfs_pod(const char *rel, const char *cgroups_path, char **pod, s
  */
 static int systemd_pod(const char *rel, const char *cgroups_path, char **pod, struct hm_error *err)
 {
-	const char *c1 = strchr(cgroups_path, ':');
-	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	cleanup_free char *unit = NULL;
 	const char *last = strrchr(rel, '/'), *scope, *ppod;
-	size_t n, slice = c1 ? (size_t)(c1 - cgroups_path) : 0;
+	size_t n, slice = 0;
+	int ret = hm_systemd_unit(cgroups_path, &unit, &slice);
 
-	if (!c2 || strchr(c2 + 1, ':') || !c2[1] || !slice)
+	if (ret == -EINVAL || (ret == 0 && !slice))
 		return hm_fail(err, HM_EXIT_INPUT, EINVAL,
 			       "linux.cgroupsPath '%.200s' is not slice:prefix:name", cgroups_path);
-	if (c2 > c1 + 1)
-		unit = hm_strdup_printf("%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, c2 + 1);
-	else
-		unit = hm_strdup_printf("%s.scope", c2 + 1);
-	if (!unit)
+	if (ret < 0)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
 	n = strlen(unit);
 	scope = last + 1;

@@ -112,12 +112,7 @@ static int run(const struct hm_reclaimd_opts *o, struct hm_error *err)
 	ret = setup(&c, err);
 	if (ret == 0)
 		ret = hm_reclaimd_run(&c, o, err);
-	hm_view_free(c.gc_view);
-	if (c.ledger_open)
-		hm_ledger_close(&c.ledger);
-	hm_provider_spawner_stop();
-	hm_config_free(&c.cfg);
-	hm_paths_free(&c.paths);
+	hm_ctx_free(&c);
 	return ret;
 }
 
