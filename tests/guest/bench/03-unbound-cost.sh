@@ -21,7 +21,7 @@
 . /hotmem/lib/testlib.sh
 RUNS=15
 thp=/sys/kernel/mm/transparent_hugepage/enabled
-thp_was=$(sed -n 's/.*\[\(.*\)\].*/\1/p' $thp)
+thp_was=$(hm_choice $thp)
 u=$HM_CGROOT/hm-cost-unbound
 b=$HM_CGROOT/hm-cost-bound
 mkdir -p $u $b

@@ -4,7 +4,7 @@
 . /hotmem/lib/testlib.sh
 thp=/sys/kernel/mm/transparent_hugepage/enabled
 [ -e $thp ] || hm_fail "no THP in this kernel"
-old=$(sed 's/.*\[\(.*\)\].*/\1/' $thp)
+old=$(hm_choice $thp)
 echo always > $thp
 hm_plug_dimm 256 || hm_fail "DIMM did not plug"
 set -- $HM_NEW

@@ -16,7 +16,7 @@ a=$HM_CGROOT/hm-place
 mkdir -p $a
 cpuset_on=0
 thp=/sys/kernel/mm/transparent_hugepage/enabled
-thp_was=$(sed -n 's/.*\[\(.*\)\].*/\1/p' $thp)
+thp_was=$(hm_choice $thp)
 echo never > $thp || hm_fail "cannot turn transparent huge pages off"
 trap 'echo $thp_was > $thp
 	[ $cpuset_on = 1 ] && echo -cpuset > $HM_CGROOT/cgroup.subtree_control

@@ -87,6 +87,9 @@ hm_kernel_splat_context() {
 	done
 }
 
+# hm_choice FILE: the selected value of a sysfs choice file ("a [b] c" -> b),
+# such as transparent_hugepage/enabled.
+hm_choice() { sed -n 's/.*\[\(.*\)\].*/\1/p' "$1"; }
 hm_vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 hm_meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 
