@@ -1,7 +1,7 @@
 #!/bin/sh
 # hotmem node installer: puts hotmem-hook, its config, the containers hooks.d
-# files, the gc units and the container runtime's drop-in on a node whose
-# kernel has memory.hotplug.  Run by the DaemonSet in hotmem-installer.yaml
+# files, the gc units, hotmem-reclaimd and its unit, and the container
+# runtime's drop-in on a node whose kernel has memory.hotplug.  Run by the DaemonSet in hotmem-installer.yaml
 # (the node's / mounted at /host, its /sys at /host/sys), or by hand.
 #
 #   hotmem-install.sh --runtime crio|containerd|containerd2 [--root DIR]
@@ -11,8 +11,8 @@
 #              the node itself)
 #   --sys      the node's sysfs (default <root>/sys)
 #   --payload  what to install (default: this script's directory), laid out
-#              as the installer image has it: hotmem-hook, hotmem.conf,
-#              hooks.d/*.json, systemd/*, cri-o/99-hotmem.conf,
+#              as the installer image has it: hotmem-hook, hotmem-reclaimd,
+#              hotmem.conf, hooks.d/*.json, systemd/*, cri-o/99-hotmem.conf,
 #              containerd/config.toml, containerd/config-v3.toml,
 #              crun/hotmem-hooks.jq
 #   HOTMEM_DEFAULT_SPEC  (containerd) a command printing containerd's default
@@ -46,6 +46,7 @@ root=${root%/}
 
 # Paths on the node; runtime-patches/ and tests/host/41-kubernetes.sh name the same.
 HOOK=/usr/local/libexec/hotmem/hotmem-hook
+RECLAIMD=/usr/local/libexec/hotmem/hotmem-reclaimd
 CONF=/etc/hotmem/hotmem.conf
 HOOKSDIR=/etc/containers/oci/hooks.d
 UNITDIR=/etc/systemd/system
@@ -67,8 +68,9 @@ for f in "$sys"/fs/cgroup/*/memory.hotplug; do
 done
 [ -n "$found" ] || die "this node's kernel has no memory.hotplug (no $sys/fs/cgroup/*/memory.hotplug): it is not a hotmem kernel; nothing installed"
 
-for f in hotmem-hook hotmem.conf hooks.d/hotmem-createRuntime.json hooks.d/hotmem-poststop.json \
-	systemd/hotmem-gc.service systemd/hotmem-gc.timer cri-o/99-hotmem.conf \
+for f in hotmem-hook hotmem-reclaimd hotmem.conf hooks.d/hotmem-createRuntime.json \
+	hooks.d/hotmem-poststop.json systemd/hotmem-gc.service systemd/hotmem-gc.timer \
+	systemd/hotmem-reclaimd.service cri-o/99-hotmem.conf \
 	containerd/config.toml containerd/config-v3.toml crun/hotmem-hooks.jq; do
 	[ -f "$payload/$f" ] || die "payload $payload lacks $f"
 done
@@ -105,6 +107,12 @@ done
 sed "s|/usr/local/libexec/hotmem/hotmem-hook|$HOOK|" "$payload/systemd/hotmem-gc.service" > "$tmp/gc.service"
 put 0644 "$tmp/gc.service" $UNITDIR/hotmem-gc.service
 put 0644 "$payload/systemd/hotmem-gc.timer" $UNITDIR/hotmem-gc.timer
+# Releases the blocks of a container as soon as its processes are gone:
+# CRI-O runs poststop only at RemoveContainer.
+put 0755 "$payload/hotmem-reclaimd" $RECLAIMD
+sed "s|/usr/local/libexec/hotmem/hotmem-reclaimd|$RECLAIMD|" \
+	"$payload/systemd/hotmem-reclaimd.service" > "$tmp/reclaimd.service"
+put 0644 "$tmp/reclaimd.service" $UNITDIR/hotmem-reclaimd.service
 
 case $runtime in
 crio)
@@ -134,4 +142,4 @@ containerd | containerd2)
 	;;
 esac
 echo "hotmem-install: done; kernel check: $found"
-echo "hotmem-install: restart $service on the node to load it, and run: systemctl enable --now hotmem-gc.timer"
+echo "hotmem-install: restart $service on the node to load it, and run: systemctl enable --now hotmem-gc.timer hotmem-reclaimd.service"

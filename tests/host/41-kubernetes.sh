@@ -129,6 +129,7 @@ res $? manifests "$out"
 pl=$tmp/payload
 mkdir -p $pl/hooks.d $pl/systemd $pl/cri-o $pl/containerd $pl/crun
 printf '#!/bin/sh\necho fake hook\n' > $pl/hotmem-hook
+printf '#!/bin/sh\necho fake reclaimd\n' > $pl/hotmem-reclaimd
 cp "$top"/oci-hook/hotmem.conf $pl/
 cp "$top"/oci-hook/hooks.d/*.json $pl/hooks.d/
 cp "$top"/oci-hook/systemd/* $pl/systemd/
@@ -157,6 +158,11 @@ done
 [ -z "$why" ] && [ -f $r/etc/systemd/system/hotmem-gc.timer ] &&
 	grep -q "ExecStart=/usr/local/libexec/hotmem/hotmem-hook gc" $r/etc/systemd/system/hotmem-gc.service ||
 	why=${why:-"gc units"}
+[ -z "$why" ] && [ -x $r/usr/local/libexec/hotmem/hotmem-reclaimd ] &&
+	grep -qx "ExecStart=/usr/local/libexec/hotmem/hotmem-reclaimd" $r/etc/systemd/system/hotmem-reclaimd.service ||
+	why=${why:-"hotmem-reclaimd or its unit not installed"}
+[ -z "$why" ] && grep -q "enable --now hotmem-gc.timer hotmem-reclaimd.service" $tmp/out ||
+	why=${why:-"the installer does not say to enable hotmem-reclaimd"}
 [ -z "$why" ] && [ -z "$(find $r -name '*.hotmem-new')" ] || why=${why:-"temporary files left"}
 verdict installer-crio
 
