@@ -1,7 +1,7 @@
 #!/bin/sh
 # Bounded stress on the debug kernel: 180 s in make check, N s with
 # `make stress DURATION=N` (hotmem.stress_seconds=N; 180 s without it).
-# Concurrent binds and releases (forced ones too), cgroups made and removed with blocks bound (orphans), root offlining
+# Concurrent binds (re-binding orphans too) and releases (forced ones too), cgroups made and removed with blocks bound (orphans), root offlining
 # blocks through sysfs, virtio-mem growing and shrinking, hotplug_owner, hotplug_used_pages, memory.hotplug
 # and memory.stat readers, policy flips, processes faulting and freeing
 # memory in the cgroups, and strict-policy OOM kills.  Afterwards: every
