@@ -2,7 +2,7 @@
 """hotmem-vmm against two fake VMs (tests/fake_vm.py), with the real
 hotmem-provider on each fake guest's port (a pty standing in for the
 virtio-serial port).  Unit level: no QEMU, no guest kernel; the real-QEMU
-proof is tests/vm (still to come for hotmem-vmm, docs/vmm.md).
+proof is the test VM (tests/guest/hook/08, 19-21; docs/vmm.md).
 
 Prints "PASS host:vmm/<name>" or "FAIL host:vmm/<name>: why" per check.
 usage: integration.py BUILD_DIR
