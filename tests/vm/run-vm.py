@@ -293,12 +293,26 @@ class Host:
         return str(self.qmp.cmd("qom-get", path=self.VMEM, property="size"))
 
     def req_qemu_rss(self):
-        """QEMU's resident memory in bytes (smaps_rollup's Rss)."""
+        """QEMU's resident memory in bytes: the process's (smaps_rollup's
+        Rss), then that of the virtio-mem device's memory backend alone (the
+        one mapping of exactly --vmem-max bytes).  Under TCG the process's
+        own heap (translated code) grows by tens of MiB while a test runs,
+        which the second number leaves out."""
         with open(f"/proc/{self.qemu_pid}/smaps_rollup") as f:
+            total = [int(l.split()[1]) * 1024 for l in f if l.startswith("Rss:")]
+        vmem, size = [], None
+        with open(f"/proc/{self.qemu_pid}/smaps") as f:
             for line in f:
-                if line.startswith("Rss:"):
-                    return str(int(line.split()[1]) * 1024)
-        raise OSError(f"no Rss in /proc/{self.qemu_pid}/smaps_rollup")
+                w = line.split()
+                if w and not w[0].endswith(":") and "-" in w[0]:
+                    lo, hi = (int(x, 16) for x in w[0].split("-"))
+                    size = hi - lo
+                elif w and w[0] == "Rss:" and size == self.vmm.max:
+                    vmem.append(int(w[1]) * 1024)
+        if len(total) != 1 or len(vmem) != 1:
+            raise OSError(f"/proc/{self.qemu_pid}: {len(total)} Rss totals, "
+                          f"{len(vmem)} mappings of {self.vmm.max} bytes (virtio-mem's backend)")
+        return f"{total[0]} {vmem[0]}"
 
     def req_vmm_restart(self, budget_mib=None):
         """Stop hotmem-vmm and start it again (with a budget of BUDGET_MIB

@@ -27,7 +27,8 @@ hm_ns_of()  { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 #   dimm-del ID      unplug it (its blocks must be offline)
 #   dimm-del-all     unplug every DIMM still plugged (the harness's repair)
 #   vmem-size        print the virtio-mem plugged size in bytes (QEMU's view)
-#   qemu-rss         print the QEMU process's resident memory in bytes
+#   qemu-rss         print the QEMU process's resident memory in bytes, and
+#                    that of virtio-mem's memory backend alone
 #   vmm-restart [MiB]  stop hotmem-vmm and start it again (with a budget of
 #                    MiB; default the harness's); returns once it serves the
 #                    VM again
