@@ -422,6 +422,8 @@ def main():
             if not show or args.quiet:
                 return
             if args.demo:
+                if line.startswith("[host] qemu-rss"):
+                    return  # a measurement: the guest's transcript shows it
                 if line.startswith("[host] "):
                     print(f"    (host: {line[7:]})", flush=True)
                 elif line.startswith("[vmm] "):
