@@ -36,7 +36,7 @@ vmm: deps
 fuzz-vmm: deps
 	@$(MAKE) -s -C vmm fuzz
 
-initramfs-%: kernel-% hook FORCE
+initramfs-%: kernel-% hook vmm FORCE
 	@tests/vm/mkinitramfs.sh $(OUT)/$*/initramfs.cpio $(OUT)/$* $(HOOK_BIN)
 
 initramfs: initramfs-vanilla initramfs-hotmem

@@ -1,9 +1,10 @@
 #!/bin/bash
 # `make demo`: the main job, as a short transcript.  Boots the test VM on the
 # hotmem kernel, then on the vanilla kernel, runs the same story in each
-# (tests/guest/demo/): functions start as crun containers in memory the VMM
-# plugged over QMP, three of them end, their memory is reclaimed and
-# unplugged.  Ends with the two side by side.
+# (tests/guest/demo/): functions start as crun containers in memory that
+# hotmem-vmm plugged over QMP, three of them end, their memory is reclaimed
+# and unplugged, and the host sees QEMU's resident memory fall.  Ends with
+# the two side by side.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${HOTMEM_BUILD:-$top/build}
@@ -18,11 +19,12 @@ for v in $kernels; do
 done
 echo
 echo "=== reclaiming the memory of 3 ended functions while a 4th keeps running"
-printf '%-8s %8s %12s %16s\n' kernel blocks "time (ms)" "pages migrated"
+printf '%-8s %8s %12s %16s   %s\n' kernel blocks "time (ms)" "pages migrated" \
+	"QEMU RSS MiB before/running/after (virtio-mem's)"
 for v in $kernels; do
 	line=$(grep -ao '@@HM DEMO .*' "$build/logs/demo-$v.log" | tail -n 1)
 	[ -n "$line" ] || { echo "no result from the $v run"; exit 1; }
 	eval "${line#@@HM DEMO }"
-	printf '%-8s %8s %12s %16s\n' "$kernel" "$blocks" "$ms" "$migrated"
+	printf '%-8s %8s %12s %16s   %s\n' "$kernel" "$blocks" "$ms" "$migrated" "$rss ($vmem)"
 done
 echo "(QEMU without KVM: compare the two rows, not the absolute times; 'make bench' measures ratios)"

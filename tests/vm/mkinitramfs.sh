@@ -4,7 +4,8 @@
 #   tests/vm/mkinitramfs.sh OUT.cpio KERNEL_OUTDIR [HOOK_BINARY]
 #
 # Contents: static busybox, bash, crun, jq, podman and conmon, and the hook
-# with their shared libraries (the hook also as `make install` puts it); the
+# with their shared libraries (the hook also as `make install` puts it);
+# hotmem-provider (vmm/, static); the
 # guest init and test library; every guest test suite (tests/guest/<suite>/);
 # the guest programs (tests/guest/src/*.c, built static); the selftests built
 # with the kernel in KERNEL_OUTDIR; a busybox root file system for
@@ -63,6 +64,10 @@ if [ -n "$hook" ]; then
 	[ -x "$hook-test" ] || die "$hook-test is missing (make -C oci-hook)"
 	copy_elf "$hook-test" /usr/sbin/hotmem-hook-test
 fi
+# hotmem-provider where `make -C vmm install` puts it: the guest's side of
+# hotmem-vmm, which alone resizes virtio-mem in the test VM (run-vm.py).
+make -s -C "$top/vmm" >/dev/null || die "make -C vmm failed"
+install -D -m 0755 "$top/vmm/build/hotmem-provider" "$stage/usr/local/libexec/hotmem/hotmem-provider"
 # For debugging by hand: HOTMEM_EXTRA_BINS="/usr/bin/strace ..." adds programs.
 for b in ${HOTMEM_EXTRA_BINS:-}; do copy_elf "$b" "$b"; done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$stage/etc/passwd"

@@ -2,15 +2,20 @@
 """Boot the hotmem test VM under QEMU (TCG) and run guest test suites.
 
 The host side of the harness:
-  * starts QEMU with ACPI DIMM slots and a virtio-mem device, a QMP socket and
-    two serial ports (ttyS0: console, ttyS1: request channel);
+  * starts hotmem-vmm (vmm/, docs/vmm.md) with a configuration for this VM,
+    then QEMU with ACPI DIMM slots, a virtio-mem device that hotmem-vmm alone
+    resizes (over a QMP socket of its own; the guest asks through
+    hotmem-provider on the virtio-serial port org.hotmem.0), a QMP socket for
+    the harness and two serial ports (ttyS0: console, ttyS1: request channel);
   * streams the console to the terminal (prefixed) and to a log file;
   * answers the guest's requests ("@@REQ <seq> <cmd> <args>") by driving QEMU
-    over QMP: plug/unplug DIMMs, resize virtio-mem;
+    over QMP (plug/unplug DIMMs, read virtio-mem's size), reading QEMU's
+    resident memory, restarting hotmem-vmm;
   * turns "@@HM RESULT <name> PASS|FAIL|SKIP [reason]" lines into per-test
     result lines, appends them to --results, and prints
     "N passed, N failed, N skipped";
-  * exits 1 when a test failed or the guest did not reach "@@HM DONE" in time.
+  * exits 1 when a test failed, the guest did not reach "@@HM DONE" in time or
+    hotmem-vmm exited when not asked to.
 
 Only the Python standard library is used (Debian's python3).
 """
@@ -20,6 +25,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +34,16 @@ import threading
 import time
 
 MIB = 1 << 20
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The guest's port to hotmem-vmm (docs/vmm.md) and the virtio-mem device.
+PORT_NAME = "org.hotmem.0"
+VMEM_ID = "vmem0"
+# hotmem-vmm's step in the test VM: the device's block size, so that the
+# tests can plug part of a memory block (hotmem/11-virtio-mem-partial.sh).
+VMM_STEP = "2M"
+# How long virtio-mem's size may take to follow under TCG (1 GiB in the
+# benchmark): the guest's hotmem-provider waits longer (testlib.sh).
+VMM_RESIZE_TIMEOUT_MS = 120000
 
 
 class QMPError(Exception):
@@ -106,14 +122,122 @@ class QMP:
                 self.cond.wait(left)
 
 
+class VMM:
+    """hotmem-vmm for this VM: its configuration, its process, its log.
+
+    Its stderr goes to the log as "[vmm] ..." lines; restart() stops it and
+    starts it again and waits until it serves the VM again (QMP read, the
+    guest's port connected: QEMU reconnects within a second).
+    """
+
+    def __init__(self, binary, tmp, args, log):
+        self.binary = binary
+        self.tmp = tmp
+        self.log = log
+        self.max = parse_size(args.vmem_max)
+        self.budget = parse_size(args.vmm_budget) if args.vmm_budget else self.max
+        self.qmp = f"{tmp}/vmm-qmp.sock"
+        self.serial = f"{tmp}/hotmem.sock"
+        self.conf = f"{tmp}/hotmem-vmm.conf"
+        self.proc = None
+        self.unexpected = None      # how it exited when not asked to
+        self.cond = threading.Condition()
+        self.lines = []             # of the current process
+
+    def write_conf(self, budget):
+        with open(self.conf, "w") as f:
+            f.write(f"# written by tests/vm/run-vm.py\nbudget = {budget}\nstep = {VMM_STEP}\n"
+                    f"resize_timeout_ms = {VMM_RESIZE_TIMEOUT_MS}\nretry_ms = 200\n"
+                    f"[vm test]\nqmp = {self.qmp}\nserial = {self.serial}\n"
+                    f"device = {VMEM_ID}\nmax = {self.max}\n")
+
+    def _reader(self, proc):
+        for raw in proc.stderr:
+            line = raw.decode(errors="replace").rstrip("\n")
+            self.log(f"[vmm] {line}")
+            with self.cond:
+                if proc is self.proc:
+                    self.lines.append(line)
+                    self.cond.notify_all()
+        rc = proc.wait()
+        with self.cond:
+            if proc is self.proc and self.unexpected is None:
+                self.unexpected = f"hotmem-vmm exited with status {rc}"
+                self.log(f"[host] {self.unexpected}")
+            self.cond.notify_all()
+
+    def wait_for(self, text, timeout):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not any(text in line for line in self.lines):
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    return False
+                self.cond.wait(min(left, 0.5))
+        return True
+
+    def start(self, budget=None):
+        self.write_conf(budget or self.budget)
+        with self.cond:
+            self.lines = []
+            self.proc = subprocess.Popen([self.binary, "-c", self.conf], stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        threading.Thread(target=self._reader, args=(self.proc,), daemon=True).start()
+        # it listens on the guest's socket before it says "serving"
+        if not self.wait_for("serving 1 VMs", 10):
+            raise RuntimeError("hotmem-vmm did not start: " + " / ".join(self.lines[-5:]))
+
+    def stop(self):
+        with self.cond:
+            proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def restart(self, budget=None):
+        if self.unexpected:
+            raise QMPError(self.unexpected)
+        self.stop()
+        try:
+            self.start(budget)
+        except RuntimeError as e:
+            raise QMPError(str(e)) from None
+        if not (self.wait_for("test: VMM reachable", 15) and
+                self.wait_for("the guest's port is connected", 15)):
+            raise QMPError("hotmem-vmm restarted but does not serve the VM: " +
+                           " / ".join(self.lines[-5:]))
+        return f"pid={self.proc.pid} budget={budget or self.budget}"
+
+    def check(self):
+        if self.unexpected:
+            raise QMPError(self.unexpected)
+        if self.proc is None or self.proc.poll() is not None:
+            raise QMPError("hotmem-vmm is not running")
+        return f"running pid={self.proc.pid}"
+
+
+def parse_size(s):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    if s and s[-1].upper() in units:
+        return int(s[:-1]) * units[s[-1].upper()]
+    return int(s)
+
+
 class Host:
     """What the guest may ask of the VMM, carried out over QMP."""
 
-    VMEM = "/machine/peripheral/vmem0"
+    VMEM = f"/machine/peripheral/{VMEM_ID}"
 
-    def __init__(self, qmp, log):
+    def __init__(self, qmp, log, vmm, qemu_pid):
         self.qmp = qmp
         self.log = log
+        self.vmm = vmm
+        self.qemu_pid = qemu_pid
         self.dimms = 0
         self.live = []      # DIMMs plugged and not yet unplugged
 
@@ -161,20 +285,43 @@ class Host:
             raise QMPError("; ".join(errors))
         return "none left"
 
-    def req_vmem_resize(self, mib, timeout="120"):
-        want = int(mib) * MIB
-        self.qmp.cmd("qom-set", path=self.VMEM, property="requested-size", value=want)
-        deadline = time.monotonic() + float(timeout)
-        while True:
-            size = self.qmp.cmd("qom-get", path=self.VMEM, property="size")
-            if size == want:
-                return str(size)
-            if time.monotonic() > deadline:
-                raise QMPError(f"virtio-mem size {size}, requested {want}, after {timeout}s")
-            time.sleep(0.2)
+    def req_vmem_resize(self, *_):
+        raise QMPError("virtio-mem is resized by hotmem-vmm alone: the guest asks with "
+                       "hotmem-provider (testlib.sh's hm_req vmem-resize does)")
 
     def req_vmem_size(self):
         return str(self.qmp.cmd("qom-get", path=self.VMEM, property="size"))
+
+    def req_qemu_rss(self):
+        """QEMU's resident memory in bytes: the process's (smaps_rollup's
+        Rss), then that of the virtio-mem device's memory backend alone (the
+        one mapping of exactly --vmem-max bytes).  Under TCG the process's
+        own heap (translated code) grows by tens of MiB while a test runs,
+        which the second number leaves out."""
+        with open(f"/proc/{self.qemu_pid}/smaps_rollup") as f:
+            total = [int(l.split()[1]) * 1024 for l in f if l.startswith("Rss:")]
+        vmem, size = [], None
+        with open(f"/proc/{self.qemu_pid}/smaps") as f:
+            for line in f:
+                w = line.split()
+                if w and not w[0].endswith(":") and "-" in w[0]:
+                    lo, hi = (int(x, 16) for x in w[0].split("-"))
+                    size = hi - lo
+                elif w and w[0] == "Rss:" and size == self.vmm.max:
+                    vmem.append(int(w[1]) * 1024)
+        if len(total) != 1 or len(vmem) != 1:
+            raise OSError(f"/proc/{self.qemu_pid}: {len(total)} Rss totals, "
+                          f"{len(vmem)} mappings of {self.vmm.max} bytes (virtio-mem's backend)")
+        return f"{total[0]} {vmem[0]}"
+
+    def req_vmm_restart(self, budget_mib=None):
+        """Stop hotmem-vmm and start it again (with a budget of BUDGET_MIB
+        MiB, default the harness's); answers once it serves the VM again."""
+        return self.vmm.restart(int(budget_mib) << 20 if budget_mib else None)
+
+    def req_vmm_check(self):
+        """hotmem-vmm is the process the harness started last, still running."""
+        return self.vmm.check()
 
 
 def qemu_cmdline(args, tmp):
@@ -201,8 +348,15 @@ def qemu_cmdline(args, tmp):
         "-chardev", f"socket,id=req,path={tmp}/req.sock,server=on,wait=on",
         "-serial", "chardev:req",
         "-qmp", f"unix:{tmp}/qmp.sock,server=on,wait=off",
+        # hotmem-vmm's own QMP socket (QMP serves one client per socket)
+        "-qmp", f"unix:{tmp}/vmm-qmp.sock,server=on,wait=off",
+        # no prealloc: unplugged blocks are discarded and go back to the host
         "-object", f"memory-backend-ram,id=vmem0mem,size={args.vmem_max}",
-        "-device", f"virtio-mem-pci,id=vmem0,memdev=vmem0mem,requested-size=0,block-size=2M",
+        "-device", f"virtio-mem-pci,id={VMEM_ID},memdev=vmem0mem,requested-size=0,block-size=2M",
+        # the guest's port to hotmem-vmm, which listens (docs/vmm.md)
+        "-device", "virtio-serial-pci,id=vser0",
+        "-chardev", f"socket,id=hotmem0,path={tmp}/hotmem.sock,reconnect=1",
+        "-device", f"virtserialport,bus=vser0.0,chardev=hotmem0,name={PORT_NAME}",
     ]
 
 
@@ -246,6 +400,9 @@ def main():
     ap.add_argument("--boot-mem", default="512M")
     ap.add_argument("--max-mem", default="8G")
     ap.add_argument("--vmem-max", default="2G")
+    ap.add_argument("--vmm", default=f"{TOP}/vmm/build/hotmem-vmm",
+                    help="the hotmem-vmm binary (make -C vmm)")
+    ap.add_argument("--vmm-budget", help="hotmem-vmm's budget (default: --vmem-max)")
     ap.add_argument("--quiet", action="store_true", help="print only results and summary")
     ap.add_argument("--demo", action="store_true",
                     help="transcript mode: show only what the guest tests say, and the host's actions")
@@ -265,17 +422,31 @@ def main():
             if not show or args.quiet:
                 return
             if args.demo:
+                if line.startswith("[host] qemu-rss"):
+                    return  # a measurement: the guest's transcript shows it
                 if line.startswith("[host] "):
                     print(f"    (host: {line[7:]})", flush=True)
+                elif line.startswith("[vmm] "):
+                    # its resizes and refusals, without the time stamp
+                    if " bytes plugged in " in line or " refused " in line:
+                        print(f"    (host: hotmem-vmm{line.split(' hotmem-vmm', 1)[-1]})",
+                              flush=True)
                 elif line.startswith("["):
                     print(line.split("] ", 1)[-1], flush=True)
                 return
             print(f"  {args.name}| {line}", flush=True)
 
-    for f in (args.kernel, args.initrd):
+    for f in (args.kernel, args.initrd, args.vmm):
         if not os.path.isfile(f):
-            sys.exit(f"run-vm: {f}: not a file")
+            sys.exit(f"run-vm: {f}: not a file" +
+                     (" (make -C vmm builds it)" if f == args.vmm else ""))
     results = []
+    vmm = VMM(args.vmm, tmp, args, log)
+    try:
+        vmm.start()
+    except RuntimeError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        sys.exit(f"run-vm: {args.name}: {e}")
     qemu = subprocess.Popen(qemu_cmdline(args, tmp), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     done = False
@@ -302,7 +473,7 @@ def main():
                     raise
                 time.sleep(0.05)
         qmp = QMP(f"{tmp}/qmp.sock")
-        host = Host(qmp, log)
+        host = Host(qmp, log, vmm, qemu.pid)
         threading.Thread(target=serve_requests, args=(req, host, log), daemon=True).start()
 
         lines = queue.Queue()
@@ -349,9 +520,13 @@ def main():
             except subprocess.TimeoutExpired:
                 qemu.kill()
                 qemu.wait()
+        vmm.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     elapsed = time.monotonic() - t_start
+    if vmm.unexpected:
+        results.append(("(hotmem-vmm)", "FAIL", vmm.unexpected))
+        print(f"FAIL {args.name}:(hotmem-vmm): {vmm.unexpected}", flush=True)
     if not done:
         what = "did not boot" if not booted else "did not finish"
         results.append(("(vm)", "FAIL", f"guest {what} (see {args.log or 'console'})"))

@@ -2,14 +2,16 @@
 /*
  * QEMU: the virtio-mem device's QOM properties over QMP.  requested-size
  * is what the host wants plugged; size is what the guest's driver has
- * plugged so far; max-size is the memory backend's size; block-size the
- * device's granularity.
+ * plugged so far; block-size the device's granularity.  The most it can
+ * plug is the size of its memory backend (the object its memdev link
+ * names): QEMU's virtio-mem has no max-size property.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "backend.h"
 #include "qmp.h"
+#include "util.h"
 
 static struct vmm_qmp *qmp(struct vmm_backend *b)
 {
@@ -37,9 +39,13 @@ static int get(struct vmm_backend *b, const char *prop, uint64_t *out, vmm_error
 
 static int qemu_read_sizes(struct vmm_backend *b, struct vmm_sizes *s, vmm_error_t *err)
 {
+	cleanup_free char *memdev = NULL;
+
 	if (get(b, "size", &s->size, err) < 0 || get(b, "requested-size", &s->requested, err) < 0 ||
-	    get(b, "max-size", &s->max_size, err) < 0 ||
-	    get(b, "block-size", &s->block_size, err) < 0)
+	    get(b, "block-size", &s->block_size, err) < 0 ||
+	    vmm_qmp_qom_get_str(qmp(b), b->cfg->device, "memdev", &memdev, b->timeout_ms, err) <
+		    0 ||
+	    vmm_qmp_qom_get_u64(qmp(b), memdev, "size", &s->max_size, b->timeout_ms, err) < 0)
 		return -1;
 	return 0;
 }

@@ -20,7 +20,7 @@ struct vmm_policy {
 struct vmm_vm_view {
 	const char *name;
 	uint64_t charged; /* max(requested, size) */
-	uint64_t max;	  /* min(configured, the device's max-size) */
+	uint64_t max;	  /* min(configured, its memory backend's size) */
 };
 
 /* Refusal codes, sent to the guest as the <code> of an ERR line. */

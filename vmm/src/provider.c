@@ -9,26 +9,23 @@
  * grow the VM's virtio-mem by what the hook lacks (<bytes> rounded up to
  * the host's step, less the free offline blocks already there), or to
  * shrink it by the free offline blocks (the hook passes 0: "what you can").
- * A virtio-serial port has one opener at a time: a lock file serialises
- * concurrent hooks.  A refusal is one line on stderr and exit status 1;
- * usage errors exit 2.
+ * For operators (and the test VM's harness) it also sets an absolute size,
+ * `set <bytes>` (prints the bytes plugged), and prints hotmem-vmm's view,
+ * `status`.  A virtio-serial port has one opener at a time: a lock file
+ * serialises concurrent runs.  A refusal is one line on stderr and exit
+ * status 1; usage errors exit 2.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "guest-mem.h"
+#include "guest-port.h"
 #include "num.h"
 #include "proto.h"
 #include "util.h"
@@ -36,15 +33,18 @@
 #define DEFAULT_PORT "/dev/virtio-ports/org.hotmem.0"
 #define DEFAULT_LOCK "/run/hotmem-provider.lock"
 #define DEFAULT_SYSFS "/sys/devices/system/memory"
-#define REPLY_MAX 1024
 
 typedef unsigned long long ull;
 
-struct port {
-	int fd;
-	char buf[REPLY_MAX];
-	size_t len;
-	uint64_t deadline;
+enum verb { GROW, SHRINK, SET, STATUS };
+static const char *const verbs[] = { "grow", "shrink", "set", "status" };
+
+struct run {
+	struct vmm_port port;
+	enum verb verb;
+	uint64_t bytes;
+	const char *sysfs;
+	char id[VMM_ID_MAX + 1];
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -54,141 +54,112 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-/* The port device; a Unix socket path is connected to instead (tests, relays). */
-static int open_port(const char *path, vmm_error_t *err)
-{
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		struct sockaddr_un sa;
-
-		if (vmm_sockaddr(&sa, path, err) < 0)
-			return -1;
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			vmm_fail(err, errno, "connecting to %s", path);
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-	} else {
-		struct termios t;
-
-		fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0)
-			return vmm_fail(err, errno, "opening %s", path);
-		if (tcgetattr(fd, &t) == 0) { /* a tty (console port, pty): raw bytes */
-			cfmakeraw(&t);
-			tcsetattr(fd, TCSANOW, &t);
-		}
-	}
-	if (vmm_set_nonblock(fd, err) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Drop what an earlier provider left unread (a reply it never waited for). */
-static void drain(struct port *p)
-{
-	char junk[4096];
-
-	while (read(p->fd, junk, sizeof(junk)) > 0)
-		;
-}
-
-/* The next line; false on timeout, EOF or a line too long. */
-static int read_line(struct port *p, char **line, vmm_error_t *err)
-{
-	for (;;) {
-		char *nl = memchr(p->buf, '\n', p->len);
-
-		if (nl) {
-			*nl = '\0';
-			*line = strdup(p->buf);
-			memmove(p->buf, nl + 1, p->len - (size_t)(nl + 1 - p->buf));
-			p->len -= (size_t)(nl + 1 - p->buf);
-			return *line ? 0 : vmm_fail(err, ENOMEM, "reply");
-		}
-		if (p->len == sizeof(p->buf))
-			return vmm_fail(err, EMSGSIZE, "a reply longer than %d bytes", REPLY_MAX);
-		ssize_t n = read(p->fd, p->buf + p->len, sizeof(p->buf) - p->len);
-
-		if (n > 0) {
-			p->len += (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return vmm_fail(err, EPIPE, "the port closed");
-		if (errno != EAGAIN && errno != EINTR)
-			return vmm_fail(err, errno, "reading the port");
-		struct pollfd pf = { .fd = p->fd, .events = POLLIN };
-		int left = vmm_ms_left(p->deadline);
-
-		if (left == 0 || poll(&pf, 1, left) == 0)
-			return vmm_fail(err, ETIMEDOUT, "no answer from hotmem-vmm");
-	}
-}
-
-/*
- * Send one request and wait for its answer: 0 and the text after
- * "OK <id> ", or -1 with "<code>: <reason>" of an ERR in @err.
- */
-static int ask(struct port *p, const char *req, const char *id, char **rest, vmm_error_t *err)
-{
-	size_t idlen = strlen(id);
-
-	if (vmm_write_all(p->fd, req, strlen(req), p->deadline, err) < 0)
-		return vmm_error_wrap(err, "writing to the port");
-	for (;;) {
-		cleanup_free char *line = NULL;
-
-		if (read_line(p, &line, err) < 0)
-			return -1;
-		if (strncmp(line, "OK ", 3) == 0 && strncmp(line + 3, id, idlen) == 0 &&
-		    line[3 + idlen] == ' ') {
-			*rest = strdup(line + 4 + idlen);
-			return *rest ? 0 : vmm_fail(err, ENOMEM, "reply");
-		}
-		if (strncmp(line, "ERR ", 4) == 0 && strncmp(line + 4, id, idlen) == 0 &&
-		    line[4 + idlen] == ' ') {
-			char *code = line + 5 + idlen, *sp = strchr(code, ' ');
-
-			if (sp)
-				*sp = '\0';
-			return vmm_fail(err, 0, "hotmem-vmm refused: %s: %s", code,
-					sp ? sp + 1 : "");
-		}
-		/* another request's answer (stale), or an error for a torn line: skip */
-	}
-}
-
-static int field(const char *rest, const char *key, uint64_t *out)
-{
-	size_t klen = strlen(key);
-
-	for (const char *s = rest; s && *s; s = strchr(s, ' '), s = s ? s + 1 : NULL) {
-		if (strncmp(s, key, klen) == 0 && s[klen] == '=') {
-			const char *v = s + klen + 1;
-			cleanup_error vmm_error_t err = NULL;
-
-			return vmm_parse_u64(v, strcspn(v, " "), out, &err);
-		}
-	}
-	return -1;
-}
-
 static uint64_t round_up(uint64_t v, uint64_t to)
 {
 	return v % to ? v + (to - v % to) : v;
 }
 
+/* GROW or SHRINK @bytes; the reply's plugged= in *plugged (when not NULL). */
+static int resize(struct run *r, int grow, uint64_t bytes, uint64_t *plugged, vmm_error_t *err)
+{
+	cleanup_free char *req = NULL, *rest = NULL;
+
+	if (asprintf(&req, "%s %llu %s\n", grow ? "GROW" : "SHRINK", (ull)bytes, r->id) < 0)
+		return vmm_fail(err, ENOMEM, "request");
+	if (vmm_port_ask(&r->port, req, r->id, &rest, err) < 0)
+		return -1;
+	if (plugged && vmm_port_field(rest, "plugged", plugged) < 0)
+		return vmm_fail(err, 0, "hotmem-vmm's reply has no plugged=: %s", rest);
+	return 0;
+}
+
+/* The hook's grow and shrink: what it lacks, what the guest can give back. */
+static int hook_resize(struct run *r, uint64_t step, vmm_error_t *err)
+{
+	uint64_t bs, freeb, ask;
+
+	if (vmm_guest_free(r->sysfs, &bs, &freeb, err) < 0)
+		return -1;
+	if (r->verb == GROW) {
+		/* what the hook lacks, in whole blocks and steps */
+		uint64_t want = round_up(round_up(r->bytes, bs), step);
+
+		ask = want > freeb ? round_up(want - freeb, step) : 0;
+	} else {
+		ask = freeb - freeb % step;
+	}
+	return ask ? resize(r, r->verb == GROW, ask, NULL, err) : 0;
+}
+
+/* status: print the fields; set: move from what is charged now to r->bytes. */
+static int status_or_set(struct run *r, vmm_error_t *err)
+{
+	cleanup_free char *req = NULL, *rest = NULL;
+	uint64_t plugged, requested, charged;
+
+	if (asprintf(&req, "STATUS %s\n", r->id) < 0)
+		return vmm_fail(err, ENOMEM, "request");
+	if (vmm_port_ask(&r->port, req, r->id, &rest, err) < 0)
+		return -1;
+	if (r->verb == STATUS) {
+		printf("%s\n", rest);
+		return 0;
+	}
+	if (vmm_port_field(rest, "plugged", &plugged) < 0 ||
+	    vmm_port_field(rest, "requested", &requested) < 0)
+		return vmm_fail(err, 0, "hotmem-vmm's STATUS reply lacks sizes: %s", rest);
+	/* hotmem-vmm charges the larger of the two (docs/vmm.md) */
+	charged = requested > plugged ? requested : plugged;
+	if (r->bytes != charged &&
+	    resize(r, r->bytes > charged,
+		   r->bytes > charged ? r->bytes - charged : charged - r->bytes, &plugged, err) < 0)
+		return -1;
+	printf("%llu\n", (ull)plugged);
+	return 0;
+}
+
+static int run(struct run *r, const char *port, const char *lock, vmm_error_t *err)
+{
+	cleanup_close int lockfd = -1;
+	cleanup_free char *hello = NULL, *rest = NULL;
+	uint64_t step;
+	int rc;
+
+	lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
+		return vmm_fail(err, errno, "locking %s", lock);
+	if (vmm_port_open(&r->port, port, err) < 0)
+		return -1;
+	/* the leading newline ends a line torn by an earlier provider */
+	if (asprintf(&hello, "\nHELLO %s %s\n", VMM_PROTO_VERSION, r->id) < 0)
+		rc = vmm_fail(err, ENOMEM, "request");
+	else if (vmm_port_ask(&r->port, hello, r->id, &rest, err) < 0)
+		rc = -1;
+	else if (vmm_port_field(rest, "step", &step) < 0 || step == 0)
+		rc = vmm_fail(err, 0, "hotmem-vmm's HELLO reply has no step: %s", rest);
+	else if (r->verb == GROW || r->verb == SHRINK)
+		rc = hook_resize(r, step, err);
+	else
+		rc = status_or_set(r, err);
+	vmm_port_close(&r->port);
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hotmem-provider [--port PATH] [--lock PATH] [--sysfs DIR] [--timeout SEC] grow|shrink BYTES [ID]\n");
+		"usage: hotmem-provider [--port PATH] [--lock PATH] [--sysfs DIR] [--timeout SEC] grow|shrink|set BYTES [ID]\n"
+		"       hotmem-provider [--port PATH] [--lock PATH] [--timeout SEC] status [ID]\n");
+}
+
+static int parse_verb(const char *s, enum verb *v)
+{
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(s, verbs[i]) == 0) {
+			*v = (enum verb)i;
+			return 0;
+		}
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -201,16 +172,13 @@ int main(int argc, char **argv)
 					      { NULL, 0, NULL, 0 } };
 	const char *port = env_or("HOTMEM_PROVIDER_PORT", DEFAULT_PORT);
 	const char *lock = env_or("HOTMEM_PROVIDER_LOCK", DEFAULT_LOCK);
-	const char *sysfs = env_or("HOTMEM_PROVIDER_SYSFS", DEFAULT_SYSFS);
 	const char *timeout_s = env_or("HOTMEM_PROVIDER_TIMEOUT", "60");
 	cleanup_error vmm_error_t err = NULL;
-	cleanup_free char *hello = NULL, *req = NULL, *rest = NULL, *rest2 = NULL;
-	cleanup_close int lockfd = -1;
-	struct port p = { .fd = -1 };
-	uint64_t bytes, timeout, step, bs, freeb, ask_bytes;
-	char id[VMM_ID_MAX + 1];
-	const char *verb, *cid;
-	int c, grow, n;
+	struct run r = { .port = { .fd = -1 },
+			 .sysfs = env_or("HOTMEM_PROVIDER_SYSFS", DEFAULT_SYSFS) };
+	const char *cid = "-";
+	uint64_t timeout;
+	int c, n, nargs;
 
 	while ((c = getopt_long(argc, argv, "p:l:s:t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -221,7 +189,7 @@ int main(int argc, char **argv)
 			lock = optarg;
 			break;
 		case 's':
-			sysfs = optarg;
+			r.sysfs = optarg;
 			break;
 		case 't':
 			timeout_s = optarg;
@@ -234,67 +202,43 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind < 2 || argc - optind > 3 ||
-	    (strcmp(argv[optind], "grow") != 0 && strcmp(argv[optind], "shrink") != 0)) {
+	if (optind == argc || parse_verb(argv[optind], &r.verb) < 0) {
 		usage(stderr);
 		return 2;
 	}
-	verb = argv[optind];
-	grow = verb[0] == 'g';
-	cid = argc - optind == 3 ? argv[optind + 2] : "-";
-	if (vmm_parse_u64(argv[optind + 1], strlen(argv[optind + 1]), &bytes, &err) < 0 ||
-	    vmm_parse_u64(timeout_s, strlen(timeout_s), &timeout, &err) < 0 || timeout == 0 ||
+	nargs = argc - optind - 1; /* after the verb */
+	if (r.verb == STATUS ? nargs > 1 : (nargs < 1 || nargs > 2)) {
+		usage(stderr);
+		return 2;
+	}
+	if (r.verb != STATUS) {
+		if (vmm_parse_u64(argv[optind + 1], strlen(argv[optind + 1]), &r.bytes, &err) < 0) {
+			fprintf(stderr, "hotmem-provider: bad bytes: %s\n", vmm_error_msg(err));
+			return 2;
+		}
+	}
+	if (nargs == (r.verb == STATUS ? 1 : 2))
+		cid = argv[argc - 1];
+	if (vmm_parse_u64(timeout_s, strlen(timeout_s), &timeout, &err) < 0 || timeout == 0 ||
 	    timeout > 86400) {
-		fprintf(stderr, "hotmem-provider: bad bytes or timeout: %s\n",
+		fprintf(stderr, "hotmem-provider: bad timeout: %s\n",
 			err ? vmm_error_msg(err) : "1 to 86400 s");
 		return 2;
 	}
 	/* the request id: the container's when it fits the grammar, and who asked */
-	n = snprintf(id, sizeof(id), "%s@%ld.%llx",
+	n = snprintf(r.id, sizeof(r.id), "%s@%ld.%llx",
 		     vmm_proto_valid_id(cid, strlen(cid)) && strlen(cid) <= 128 ? cid : "-",
 		     (long)getpid(), (ull)(vmm_now_ns() & 0xffffffffu));
-	if (n < 0 || (size_t)n >= sizeof(id))
-		snprintf(id, sizeof(id), "-@%ld", (long)getpid());
-	p.deadline = vmm_now_ns() + timeout * 1000000000ull;
-
-	lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
-		vmm_fail(&err, errno, "locking %s", lock);
-		goto fail;
+	if (n < 0 || (size_t)n >= sizeof(r.id))
+		snprintf(r.id, sizeof(r.id), "-@%ld", (long)getpid());
+	r.port.deadline = vmm_now_ns() + timeout * 1000000000ull;
+	if (run(&r, port, lock, &err) < 0) {
+		if (r.verb == STATUS)
+			fprintf(stderr, "hotmem-provider: status: %s\n", vmm_error_msg(err));
+		else
+			fprintf(stderr, "hotmem-provider: %s %llu: %s\n", verbs[r.verb],
+				(ull)r.bytes, vmm_error_msg(err));
+		return 1;
 	}
-	p.fd = open_port(port, &err);
-	if (p.fd < 0)
-		goto fail;
-	drain(&p);
-	if (asprintf(&hello, "\nHELLO %s %s\n", VMM_PROTO_VERSION, id) < 0 ||
-	    ask(&p, hello, id, &rest, &err) < 0)
-		goto fail;
-	if (field(rest, "step", &step) < 0 || step == 0) {
-		vmm_fail(&err, 0, "hotmem-vmm's HELLO reply has no step: %s", rest);
-		goto fail;
-	}
-	if (vmm_guest_free(sysfs, &bs, &freeb, &err) < 0)
-		goto fail;
-	if (grow) {
-		/* what the hook lacks, in whole blocks and steps */
-		uint64_t want = round_up(round_up(bytes, bs), step);
-
-		ask_bytes = want > freeb ? round_up(want - freeb, step) : 0;
-	} else {
-		ask_bytes = freeb - freeb % step;
-	}
-	if (ask_bytes == 0) {
-		close(p.fd);
-		return 0;
-	}
-	if (asprintf(&req, "%s %llu %s\n", grow ? "GROW" : "SHRINK", (ull)ask_bytes, id) < 0 ||
-	    ask(&p, req, id, &rest2, &err) < 0)
-		goto fail;
-	close(p.fd);
 	return 0;
-fail:
-	fprintf(stderr, "hotmem-provider: %s %llu: %s\n", verb, (ull)bytes, vmm_error_msg(err));
-	if (p.fd >= 0)
-		close(p.fd);
-	return 1;
 }

@@ -191,14 +191,12 @@ int vmm_qmp_open(struct vmm_qmp *q, const char *path, unsigned timeout_ms, vmm_e
 	return 0;
 }
 
-int vmm_qmp_qom_get_u64(struct vmm_qmp *q, const char *path, const char *prop, uint64_t *out,
-			unsigned timeout_ms, vmm_error_t *err)
+/* qom-get PATH PROP; the reply (its "return" checked by the caller) in *reply. */
+static int qom_get(struct vmm_qmp *q, const char *path, const char *prop, unsigned timeout_ms,
+		   yajl_val *reply, vmm_error_t *err)
 {
 	cleanup_gen yajl_gen g = NULL;
-	cleanup_val yajl_val reply = NULL;
-	const char *retp[] = { "return", NULL };
 	unsigned long long id;
-	yajl_val v;
 
 	g = begin(q, "qom-get", &id);
 	if (!g)
@@ -209,13 +207,44 @@ int vmm_qmp_qom_get_u64(struct vmm_qmp *q, const char *path, const char *prop, u
 	gen_str(g, "property", prop);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
-	if (execute(q, g, id, timeout_ms, &reply, err) < 0)
+	if (execute(q, g, id, timeout_ms, reply, err) < 0)
 		return vmm_error_wrap(err, "qom-get %s %s", path, prop);
+	return 0;
+}
+
+int vmm_qmp_qom_get_u64(struct vmm_qmp *q, const char *path, const char *prop, uint64_t *out,
+			unsigned timeout_ms, vmm_error_t *err)
+{
+	cleanup_val yajl_val reply = NULL;
+	const char *retp[] = { "return", NULL };
+	yajl_val v;
+
+	if (qom_get(q, path, prop, timeout_ms, &reply, err) < 0)
+		return -1;
 	v = yajl_tree_get(reply, retp, yajl_t_number);
 	if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0)
 		return vmm_fail(err, 0, "qom-get %s %s: not a size", path, prop);
 	*out = (uint64_t)YAJL_GET_INTEGER(v);
 	return 0;
+}
+
+int vmm_qmp_qom_get_str(struct vmm_qmp *q, const char *path, const char *prop, char **out,
+			unsigned timeout_ms, vmm_error_t *err)
+{
+	cleanup_val yajl_val reply = NULL;
+	const char *retp[] = { "return", NULL };
+	yajl_val v;
+
+	if (qom_get(q, path, prop, timeout_ms, &reply, err) < 0)
+		return -1;
+	const char *str;
+
+	v = yajl_tree_get(reply, retp, yajl_t_string);
+	str = v ? YAJL_GET_STRING(v) : NULL;
+	if (!str || !*str)
+		return vmm_fail(err, 0, "qom-get %s %s: not a string", path, prop);
+	*out = strdup(str);
+	return *out ? 0 : vmm_fail(err, ENOMEM, "qom-get %s %s", path, prop);
 }
 
 int vmm_qmp_qom_set_u64(struct vmm_qmp *q, const char *path, const char *prop, uint64_t val,

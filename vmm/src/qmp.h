@@ -27,6 +27,9 @@ struct vmm_qmp {
 int vmm_qmp_open(struct vmm_qmp *q, const char *path, unsigned timeout_ms, vmm_error_t *err);
 int vmm_qmp_qom_get_u64(struct vmm_qmp *q, const char *path, const char *prop, uint64_t *out,
 			unsigned timeout_ms, vmm_error_t *err);
+/* a string property (a link's target path); *out is malloc'ed */
+int vmm_qmp_qom_get_str(struct vmm_qmp *q, const char *path, const char *prop, char **out,
+			unsigned timeout_ms, vmm_error_t *err);
 int vmm_qmp_qom_set_u64(struct vmm_qmp *q, const char *path, const char *prop, uint64_t v,
 			unsigned timeout_ms, vmm_error_t *err);
 /* The socket became readable while idle: consume events; -1 at EOF. */

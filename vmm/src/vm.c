@@ -92,13 +92,18 @@ void vmm_vm_attach(struct vmm_vm *vm)
 		return;
 	}
 	if (vm->be.ops->read_sizes(&vm->be, &vm->sz, &err) < 0) {
-		vmm_log("%s: %s", vm->cfg->name, vmm_error_msg(err));
+		if (!vm->absent_logged)
+			vmm_log("%s: not serving it (retrying every %u ms): %s", vm->cfg->name,
+				cfg->retry_ms, vmm_error_msg(err));
+		vm->absent_logged = true;
 		vm->be.ops->close(&vm->be);
 		return;
 	}
 	if (vm->sz.block_size == 0 || cfg->step % vm->sz.block_size) {
-		vmm_log("%s: step %llu is not a multiple of the device's block-size %llu: not serving it",
-			vm->cfg->name, (ull)cfg->step, (ull)vm->sz.block_size);
+		if (!vm->absent_logged)
+			vmm_log("%s: step %llu is not a multiple of the device's block-size %llu: not serving it",
+				vm->cfg->name, (ull)cfg->step, (ull)vm->sz.block_size);
+		vm->absent_logged = true;
 		vm->be.ops->close(&vm->be);
 		return;
 	}

@@ -23,7 +23,7 @@ struct vmm_vm {
 	struct vmm_backend be;
 	bool present;	     /* the VMM answers; its bytes are charged */
 	struct vmm_sizes sz; /* as last read or set */
-	uint64_t max;	     /* min(configured max, device max-size) */
+	uint64_t max;	     /* min(configured max, its memory backend's size) */
 	uint64_t retry_at;   /* next attempt to reach an absent VMM (ns) */
 	bool absent_logged;  /* its unreachability was logged */
 	int listen_fd, conn_fd;

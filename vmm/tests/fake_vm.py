@@ -4,7 +4,9 @@
 It stands in for what hotmem-vmm and hotmem-provider talk to:
   - QEMU's QMP socket (it listens; one client at a time, as QEMU does):
     qmp_capabilities, qom-get and qom-set of a virtio-mem device's size,
-    requested-size, max-size and block-size.  `size` follows
+    requested-size, block-size and memdev (a link to its memory backend,
+    /objects/vmem0mem, whose `size` is the most it can plug: QEMU's
+    virtio-mem has no max-size property).  `size` follows
     `requested-size` one guest memory block every --delay seconds, as the
     guest's virtio-mem driver would, with a MEMORY_DEVICE_SIZE_CHANGE event
     each time; it only shrinks by blocks that are offline and unbound.
@@ -96,12 +98,17 @@ def follower():
                     pass
 
 
+MEMDEV = "/objects/vmem0mem"
+
+
 def qom(cmd, a):
+    prop = a.get("property")
+    if a.get("path") == MEMDEV and cmd == "qom-get" and prop == "size":
+        return {"return": args.max}
     if a.get("path") != args.device:
         return {"error": {"class": "DeviceNotFound", "desc": f"Device '{a.get('path')}' not found"}}
-    prop = a.get("property")
     props = {"size": state["size"], "requested-size": state["requested"],
-             "max-size": args.max, "block-size": 2 << 20}
+             "block-size": 2 << 20, "memdev": MEMDEV}
     if cmd == "qom-get":
         if prop not in props:
             return {"error": {"class": "GenericError", "desc": f"Property '{prop}' not found"}}

@@ -2,7 +2,7 @@
 """hotmem-vmm against two fake VMs (tests/fake_vm.py), with the real
 hotmem-provider on each fake guest's port (a pty standing in for the
 virtio-serial port).  Unit level: no QEMU, no guest kernel; the real-QEMU
-proof is tests/vm (still to come for hotmem-vmm, docs/vmm.md).
+proof is the test VM (tests/guest/hook/08, 19-21; docs/vmm.md).
 
 Prints "PASS host:vmm/<name>" or "FAIL host:vmm/<name>: why" per check.
 usage: integration.py BUILD_DIR
@@ -83,11 +83,14 @@ class VM:
             f.write(owner + "\n")
 
     def provider(self, verb, nbytes, cid="c1"):
+        r = self.provider_run(verb, str(nbytes), cid)
+        return r.returncode, r.stderr
+
+    def provider_run(self, *args):
         env = dict(os.environ, HOTMEM_PROVIDER_PORT=self.port, HOTMEM_PROVIDER_LOCK=self.lock,
                    HOTMEM_PROVIDER_SYSFS=self.sysfs, HOTMEM_PROVIDER_TIMEOUT="15")
-        r = subprocess.run([f"{build}/hotmem-provider", verb, str(nbytes), cid], env=env,
-                           capture_output=True, text=True, timeout=30)
-        return r.returncode, r.stderr
+        return subprocess.run([f"{build}/hotmem-provider", *args], env=env,
+                              capture_output=True, text=True, timeout=30)
 
 
 a, b = VM("a", 256 * M), VM("b", 512 * M)
@@ -204,6 +207,25 @@ try:
     time.sleep(0.2)
     rc, err = a.provider("grow", 128 * M, "c9")
     check(rc == 0 and a.size() == 128 * M, "after-timeout", f"rc={rc} size={a.size()} {err}")
+
+    # set (an absolute size, for operators and the test VM) and status
+    a.set_owner(0, "unbound")
+    r = a.provider_run("set", str(256 * M), "op1")
+    check(r.returncode == 0 and r.stdout == f"{256 * M}\n" and a.size() == 256 * M, "set-grow",
+          f"rc={r.returncode} out={r.stdout!r} size={a.size()} {r.stderr}")
+    r = a.provider_run("status")
+    want = (f"present=1 plugged={256 * M} requested={256 * M} max={256 * M} step={128 * M} "
+            f"budget={384 * M} budget_free=0\n")
+    check(r.returncode == 0 and r.stdout == want, "status",
+          f"rc={r.returncode} out={r.stdout!r} {r.stderr}")
+    r = a.provider_run("set", str(128 * M), "op2")
+    check(r.returncode == 0 and r.stdout == f"{128 * M}\n" and wait(lambda: a.size() == 128 * M, 3),
+          "set-shrink", f"rc={r.returncode} out={r.stdout!r} size={a.size()} {r.stderr}")
+    r = a.provider_run("set", str(512 * M), "op3")
+    check(r.returncode == 1 and r.stdout == "" and "limit" in r.stderr and a.size() == 128 * M,
+          "set-refused", f"rc={r.returncode} out={r.stdout!r} size={a.size()} {r.stderr}")
+    r = a.provider_run("set", "x")
+    check(r.returncode == 2 and "bad bytes" in r.stderr, "set-usage", f"{r.returncode} {r.stderr}")
 
     # b goes away: its bytes return to the budget (a keeps its 128 MiB)
     mark = len(open(daemon_log).read())

@@ -26,9 +26,24 @@ hm_ns_of()  { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 #                    prints its id
 #   dimm-del ID      unplug it (its blocks must be offline)
 #   dimm-del-all     unplug every DIMM still plugged (the harness's repair)
-#   vmem-resize MiB  set virtio-mem requested-size and wait for the guest
-#   vmem-size        print the virtio-mem plugged size in bytes
+#   vmem-size        print the virtio-mem plugged size in bytes (QEMU's view)
+#   qemu-rss         print the QEMU process's resident memory in bytes, and
+#                    that of virtio-mem's memory backend alone
+#   vmm-restart [MiB]  stop hotmem-vmm and start it again (with a budget of
+#                    MiB; default the harness's); returns once it serves the
+#                    VM again
+#   vmm-check        hotmem-vmm still runs (the process the harness started)
+# One request is answered in the guest, because virtio-mem is resized by
+# hotmem-vmm alone (its accounting must see every resize):
+#   vmem-resize MiB  hotmem-provider set: hotmem-vmm grows or shrinks
+#                    virtio-mem to MiB and waits for the guest; prints the
+#                    size, or the provider's error
+HM_PROVIDER=/usr/local/libexec/hotmem/hotmem-provider
 hm_req() {
+	if [ "$1" = vmem-resize ]; then
+		"$HM_PROVIDER" --timeout 180 set $(($2 << 20)) hm-test 2>&1
+		return
+	fi
 	(
 		flock 8
 		seq=$(( $(cat /run/hm-req.seq 2>/dev/null || echo 0) + 1 ))
@@ -259,3 +274,26 @@ hm_dbg_init() {
 # hm_park none; hm_wait_parked N: until N tasks are parked.
 hm_park() { echo "$1" > $HM_DBG/park; }
 hm_wait_parked() { hm_wait "[ \$(cat $HM_DBG/parked) = $1 ]" "${2:-60}"; }
+
+# --- hotmem-vmm (host) and hotmem-provider (guest) --------------------------
+HM_PORT=/dev/virtio-ports/org.hotmem.0
+
+# hm_provider_bundle DIR ID LIMIT_MIB ARGS...: hm_hook_bundle running ARGS in
+# cgroup /ID with a memory limit, its hooks configured (/tmp/provider.conf)
+# with hotmem-provider as the provider: a create that lacks blocks has
+# hotmem-vmm grow virtio-mem, a poststop that released blocks shrinks it.
+hm_provider_bundle() {
+	_d=$1 _id=$2 _lim=$3; shift 3
+	printf 'provider = %s\nprovider_timeout = 60\nhook_timeout = 90\n' "$HM_PROVIDER" > /tmp/provider.conf
+	hm_hook_bundle "$_d" "$@" || return 1
+	hm_bundle_set "$_d" ".linux.resources.memory.limit = $((_lim << 20)) | .linux.cgroupsPath = \"/$_id\" |
+		.hooks.createRuntime[0].env = [\"HOTMEM_CONFIG=/tmp/provider.conf\", \"PATH=$PATH\"] |
+		.hooks.poststop[0].env = [\"HOTMEM_CONFIG=/tmp/provider.conf\", \"PATH=$PATH\"] |
+		.hooks.createRuntime[0].timeout = 90 | .hooks.poststop[0].timeout = 90"
+}
+
+# hm_vmm_field KEY: a field of hotmem-vmm's STATUS for this VM (plugged,
+# requested, max, step, budget, budget_free), as hotmem-provider reads it.
+hm_vmm_field() {
+	"$HM_PROVIDER" --timeout 30 status | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
