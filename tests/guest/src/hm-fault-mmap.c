@@ -9,7 +9,9 @@
  *
  * A test parks the faulting thread in the kernel (debugfs park point) and
  * checks that the mprotect() still completes: the fault holds neither lock
- * while it waits.
+ * while it waits.  The main thread must not fault in memory of its own
+ * meanwhile (the pool is full by then, and it would park as well): stdout
+ * is unbuffered and the stack it needs is touched up front.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +23,14 @@
 
 static char *mem;
 static size_t len;
+
+/* Fault in the stack the main thread will use, while memory is free. */
+static void __attribute__((noinline)) touch_stack(void)
+{
+	volatile char pad[256 << 10];
+
+	memset((char *)pad, 1, sizeof(pad));
+}
 
 static void *touch(void *arg)
 {
@@ -42,6 +52,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: hm-fault-mmap MIB GOFILE\n");
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	touch_stack();
 	len = strtoul(argv[1], NULL, 10) << 20;
 	if (!len) {
 		fprintf(stderr, "hm-fault-mmap: bad size\n");
@@ -65,7 +77,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("mprotect ok\n");
-	fflush(stdout);
 	pthread_join(t, NULL);
 	printf("touched %s\n", argv[1]);
 	return 0;
