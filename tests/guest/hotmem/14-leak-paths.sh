@@ -18,11 +18,10 @@ trap '[ -n "$shmid" ] && hm-shm sysv-rm $shmid
 	kill $holder $mover 2>/dev/null; wait
 	echo -$X > $a/memory.hotplug 2>/dev/null; rmdir $a 2>/dev/null
 	hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT
-used() { cat $HM_SYSMEM/memory$X/hotplug_used_pages; }
 
 # left_behind WHAT: the pages stay in the block while WHAT lives
 left_behind() {
-	_u=$(used)
+	_u=$(hm_used_pages $X)
 	hm_log "$1: $_u pages of memory$X in use"
 	[ "$_u" -ge 4096 ] || hm_fail "$1: only $_u pages in the block (16 MiB written)"
 	hm_expect EBUSY $a/memory.hotplug "-$X"
@@ -32,7 +31,7 @@ left_behind() {
 # released WHAT: WHAT is gone: the block empties and is released unmigrated
 released() {
 	hm_wait "[ \$(cat $HM_SYSMEM/memory$X/hotplug_used_pages) = 0 ]" 30 ||
-		hm_fail "$1: $(used) pages still in use once it is gone"
+		hm_fail "$1: $(hm_used_pages $X) pages still in use once it is gone"
 	_m0=$(hm_vmstat pgmigrate_success)
 	hm_expect ok $a/memory.hotplug "-$X"
 	[ "$(hm_vmstat pgmigrate_success)" = "$_m0" ] || hm_fail "$1: the release migrated pages"

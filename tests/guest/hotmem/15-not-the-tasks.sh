@@ -20,15 +20,14 @@ trap 'echo 0 > /proc/sys/vm/nr_hugepages; umount $mnt 2>/dev/null
 	echo -$X > $a/memory.hotplug 2>/dev/null; rmdir $a 2>/dev/null
 	hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT
 hm_expect ok $a/memory.hotplug "+$X"
-used() { cat $HM_SYSMEM/memory$X/hotplug_used_pages; }
 
 # hugetlb: 4 huge pages allocated by a task of the cgroup
 sh -c "echo \$\$ > $a/cgroup.procs && echo 4 > /proc/sys/vm/nr_hugepages" ||
 	hm_fail "writing nr_hugepages failed"
 total=$(hm_meminfo_kb HugePages_Total)
-hm_log "HugePages_Total $total, memory$X: $(used) pages in use"
+hm_log "HugePages_Total $total, memory$X: $(hm_used_pages $X) pages in use"
 [ "$total" = 4 ] || hm_fail "HugePages_Total $total, wanted 4"
-[ "$(used)" = 0 ] || hm_fail "hugetlb pages came from the pool: $(used) pages in use"
+[ "$(hm_used_pages $X)" = 0 ] || hm_fail "hugetlb pages came from the pool: $(hm_used_pages $X) pages in use"
 echo 0 > /proc/sys/vm/nr_hugepages
 
 # MADV_COLLAPSE of a file's text on ext2 (page cache, not shmem)
@@ -38,11 +37,11 @@ dd if=/dev/urandom of=$mnt/text bs=1M count=4 2> /dev/null || hm_fail "dd"
 sync
 hm_start_in $a $HM_OUT/collapse.out hm-collapse $mnt/text $lo $hi
 wait $!
-hm_log "$(cat $HM_OUT/collapse.out); memory$X: $(used) pages in use"
+hm_log "$(cat $HM_OUT/collapse.out); memory$X: $(hm_used_pages $X) pages in use"
 grep -q "collapse=ok present=512 " $HM_OUT/collapse.out ||
 	hm_fail "MADV_COLLAPSE did not make a huge page: $(cat $HM_OUT/collapse.out)"
 grep -q " in=0 " $HM_OUT/collapse.out || hm_fail "the collapsed page cache came from the pool"
-[ "$(used)" = 0 ] || hm_fail "memory$X: $(used) pages in use after the collapse"
+[ "$(hm_used_pages $X)" = 0 ] || hm_fail "memory$X: $(hm_used_pages $X) pages in use after the collapse"
 
 m0=$(hm_vmstat pgmigrate_success)
 hm_expect ok $a/memory.hotplug "-$X"

@@ -22,7 +22,6 @@ trap 'kill $pt 2>/dev/null; wait; umount $mnt 2>/dev/null; swapoff /dev/ram0 2>/
 mkswap /dev/ram0 > /dev/null 2>&1 || hm_fail "mkswap /dev/ram0"
 swapon /dev/ram0 || hm_fail "swapon /dev/ram0"
 hm_expect ok $b/memory.hotplug "+$X"
-used() { cat $HM_SYSMEM/memory$X/hotplug_used_pages; }
 
 # 1. A task that swapped out in A faults its pages back from B.
 hm_start_in $a $HM_OUT/swapin.out hm-swapin 32 /tmp/hm-swapgo; pt=$!
@@ -32,13 +31,13 @@ echo 64M > $a/memory.reclaim 2> /dev/null
 out=$(( $(hm_vmstat pswpout) - o0 ))
 [ $out -ge 7000 ] || hm_fail "only $out pages of the task were swapped out"
 echo $pt > $b/cgroup.procs || hm_fail "moving the task to B"
-u0=$(used) i0=$(hm_vmstat pswpin)
+u0=$(hm_used_pages $X) i0=$(hm_vmstat pswpin)
 touch /tmp/hm-swapgo
 hm_wait "grep -q 'reread ok' $HM_OUT/swapin.out" 120 || hm_fail "hm-swapin: $(cat $HM_OUT/swapin.out)"
 in=$(( $(hm_vmstat pswpin) - i0 ))
-hm_log "moved task: $out pages swapped out in A, $in swapped in from B; memory$X: $u0 -> $(used) pages in use"
+hm_log "moved task: $out pages swapped out in A, $in swapped in from B; memory$X: $u0 -> $(hm_used_pages $X) pages in use"
 [ $in -ge 7000 ] || hm_fail "only $in pages were swapped in"
-[ $(( $(used) - u0 )) -lt 256 ] || hm_fail "A's swapped-out pages came back into B's pool ($(used) pages in use)"
+[ $(( $(hm_used_pages $X) - u0 )) -lt 256 ] || hm_fail "A's swapped-out pages came back into B's pool ($(hm_used_pages $X) pages in use)"
 kill $pt; wait $pt 2> /dev/null
 
 # 2. A task of B reads a tmpfs file that A wrote and that was swapped out.
@@ -49,13 +48,13 @@ o0=$(hm_vmstat pswpout)
 echo 64M > $a/memory.reclaim 2> /dev/null
 out=$(( $(hm_vmstat pswpout) - o0 ))
 [ $out -ge 3500 ] || hm_fail "only $out pages of the file were swapped out"
-u0=$(used) i0=$(hm_vmstat pswpin)
+u0=$(hm_used_pages $X) i0=$(hm_vmstat pswpin)
 hm_start_in $b $HM_OUT/swapread.out dd if=$mnt/f of=/dev/null bs=1M
 wait $! || hm_fail "reading the file from B: $(cat $HM_OUT/swapread.out)"
 in=$(( $(hm_vmstat pswpin) - i0 ))
-hm_log "tmpfs file: $out pages swapped out by A, $in swapped in by a read from B; memory$X: $u0 -> $(used) pages in use"
+hm_log "tmpfs file: $out pages swapped out by A, $in swapped in by a read from B; memory$X: $u0 -> $(hm_used_pages $X) pages in use"
 [ $in -ge 3500 ] || hm_fail "only $in pages were swapped in"
-[ $(( $(used) - u0 )) -lt 256 ] || hm_fail "A's tmpfs pages came back into B's pool ($(used) pages in use)"
+[ $(( $(hm_used_pages $X) - u0 )) -lt 256 ] || hm_fail "A's tmpfs pages came back into B's pool ($(hm_used_pages $X) pages in use)"
 umount $mnt
 
 m0=$(hm_vmstat pgmigrate_success)

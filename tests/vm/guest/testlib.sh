@@ -164,6 +164,9 @@ hm_unplug_dimm() {
 	_r=$(hm_req dimm-del "$_dev") || { echo "cleanup: unplugging $_dev failed: $_r"; return 1; }
 }
 
+# hm_used_pages N: pages of bound or orphaned block N in use.
+hm_used_pages() { cat $HM_SYSMEM/memory$1/hotplug_used_pages; }
+
 # hm_block_pfns N: the first and one-past-last pfn of memory block N.
 hm_block_pfns() {
 	_pages=$(( $(hm_block_size) / 4096 ))
