@@ -13,9 +13,10 @@
 # kernel is checked with, built statically from the same tree).
 #
 # Incremental: each source flavour (pristine, patched) is one tree under
-# build/kernel/src-*, kept as a git work tree.  A changed series resets only the
-# files the old series touched and re-applies the new one, so make rebuilds
-# exactly what changed.  A changed fragment regenerates .config.
+# build/kernel/src-*, kept as a git work tree.  A changed series resets the
+# files the old series touched and re-applies the new one; a file whose content
+# comes out as it was gets its old mtime back, so make rebuilds exactly what
+# changed.  A changed fragment regenerates .config.
 #
 # Cache: finished outputs are also kept in $HOTMEM_CACHE (default
 # /var/cache/hotmem) under a key made of every input (source package version,
@@ -83,6 +84,13 @@ if [ ! -d "$src/.git" ] || [ "$(cat "$src/.hotmem-version" 2>/dev/null)" != "$sr
 fi
 if [ "$(cat "$src/.hotmem-series" 2>/dev/null)" != "$series_key" ]; then
 	log "applying ${#patches[@]} patch(es)"
+	# Keep a copy (with its mtime) of every file the old series touched, so
+	# that a file the new series leaves as it was keeps its old mtime and
+	# make does not rebuild everything that includes it.
+	keep=$build/kernel/keep-$flavour
+	rm -rf "$keep" && mkdir -p "$keep"
+	git -C "$src" ls-files -z -m -o --exclude=.hotmem-version --exclude=.hotmem-series |
+		(cd "$src" && xargs -0 -r cp -p --parents -t "$keep")
 	git -C "$src" reset -q --hard pristine
 	git -C "$src" clean -qfdx -e .hotmem-version -e .hotmem-series
 	for p in "${patches[@]}"; do
@@ -97,6 +105,12 @@ if [ "$(cat "$src/.hotmem-series" 2>/dev/null)" != "$series_key" ]; then
 			die "$(basename "$p") applied with fuzz"
 		fi
 	done
+	(cd "$keep" && find . -type f -print0) | while IFS= read -r -d '' f; do
+		if [ -f "$src/$f" ] && cmp -s "$keep/$f" "$src/$f"; then
+			touch -r "$keep/$f" "$src/$f"
+		fi
+	done
+	rm -rf "$keep"
 	echo "$series_key" > "$src/.hotmem-series"
 fi
 
