@@ -128,3 +128,19 @@ int hm_cgroup_populated(struct hm_paths *p, const char *rel, struct hm_error *er
 	}
 	return hm_fail(err, HM_EXIT_KERNEL, EPROTO, "%s has no 'populated' line", events);
 }
+
+int hm_cgroup_id(struct hm_paths *p, const char *rel, uint64_t *id, struct hm_error *err)
+{
+	cleanup_free char *dir = NULL;
+	struct stat st;
+
+	*id = 0;
+	if (hm_cgroup_file(p, rel, "", &dir, err) < 0)
+		return -1;
+	if (stat(dir, &st) < 0)
+		return hm_fail(err, HM_EXIT_INTERNAL, errno, "cgroup %s", rel);
+	if (!S_ISDIR(st.st_mode))
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOTDIR, "cgroup %s", rel);
+	*id = (uint64_t)st.st_ino;
+	return 0;
+}

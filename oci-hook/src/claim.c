@@ -249,7 +249,7 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	cleanup_free struct hm_record *r = calloc(1, sizeof(*r));
 	cleanup_free char *cgroup = NULL;
 	cleanup_free char *tokens = NULL;
-	uint64_t bs, t0 = hm_now_ns();
+	uint64_t bs, cgid, t0 = hm_now_ns();
 	size_t want, avail = 0;
 	int ret;
 
@@ -268,6 +268,9 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	if (hm_paths_cgroup_root_cached(&c->paths, c->ledger.dirfd, err) < 0)
 		return -1;
 	if (kernel_check(c, cgroup, err) < 0)
+		return -1;
+	/* What the kernel names the owner of the blocks by (hotplug_owner). */
+	if (hm_cgroup_id(&c->paths, cgroup, &cgid, err) < 0)
 		return -1;
 	hm_trace("cgroup");
 	if (hm_block_size(&c->paths, &bs, err) < 0)
@@ -296,6 +299,7 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", st->id);
 	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cgroup);
+	r->cgid = cgid;
 	r->pid = st->pid;
 	r->hook_pid = getpid();
 	r->created = (long long)time(NULL);

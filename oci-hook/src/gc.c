@@ -148,11 +148,12 @@ static void sweep(struct hm_ctx *c, const struct hm_block *blocks, size_t nblock
 			continue;
 		p->changed = true;
 		if (hm_block_offline(&c->paths, blocks[i].id, &e2) == 0)
-			hm_log("gc: offlined orphan block %ld of %s", blocks[i].id,
-			       blocks[i].owner_path);
+			hm_log("gc: offlined orphan block %ld of cgroup id %llu", blocks[i].id,
+			       (unsigned long long)blocks[i].owner_id);
 		else if (p->full)
-			hm_log("gc: orphan block %ld of %s: %s: %s", blocks[i].id,
-			       blocks[i].owner_path, e2.msg, strerror(e2.errnum));
+			hm_log("gc: orphan block %ld of cgroup id %llu: %s: %s", blocks[i].id,
+			       (unsigned long long)blocks[i].owner_id, e2.msg,
+			       strerror(e2.errnum));
 	}
 }
 

@@ -2,15 +2,16 @@
 /*
  * Growing a running container's binding by one block (hotmem-reclaimd).
  *
- * The kernel has no "pool running full" event: what it exposes per cgroup
- * (docs/abi.md) is memory.stat hotplug_bound and hotplug_used (bytes),
- * hotplug_fallback (allocations the fallback policy spilled to general
- * memory) and memory.events oom (the strict policy's OOM when the pool is
- * full, counted before the kill).  hotmem-reclaimd samples them at its
- * interval and grows when hm_grow_reason says so.  An OOM or a spill is
- * already late (a task was killed, a page landed outside the pool); the
- * quarter-block headroom is what lets a container that grows gradually
- * get its next block before either.
+ * What the kernel says per cgroup (docs/abi.md): memory.stat hotplug_bound
+ * and hotplug_used (bytes), and memory.events hotplug_low (an allocation
+ * took the pool's free memory below 1/8 of its size), hotplug_oom (a full
+ * strict pool invoked the OOM killer) and hotplug_fallback (a full pool
+ * spilled to general memory).  hotmem-reclaimd watches memory.events
+ * (inotify: each event is a file modification) and also samples at its
+ * interval, and grows when hm_grow_reason says so.  hotplug_low is the
+ * early warning; an OOM or a spill is already late (a task was killed, a
+ * page landed outside the pool).  The quarter-block headroom test covers
+ * a pool of many blocks, where 1/8 of it is more than one block.
  *
  * A grow is a claim of one block: picked as the create stage picks
  * (claim.c: free, in the configured range, named by no record; the
@@ -55,10 +56,11 @@ int hm_pool_parse(const char *stat, const char *events, const char *max, struct 
 	    keyed(stat, "hotplug_used", &s->used) < 0)
 		return hm_fail(err, HM_EXIT_KERNEL, ENOTSUP,
 			       "memory.stat has no hotplug_bound/hotplug_used");
-	if (keyed(stat, "hotplug_fallback", &s->fallback) < 0)
-		s->fallback = 0; /* a kernel without the fallback policy */
-	if (keyed(events, "oom", &s->oom) < 0)
-		return hm_fail(err, HM_EXIT_KERNEL, EPROTO, "memory.events has no oom line");
+	if (keyed(events, "hotplug_low", &s->low) < 0 ||
+	    keyed(events, "hotplug_oom", &s->hp_oom) < 0 ||
+	    keyed(events, "hotplug_fallback", &s->fallback) < 0)
+		return hm_fail(err, HM_EXIT_KERNEL, EPROTO,
+			       "memory.events has no hotplug_low/hotplug_oom/hotplug_fallback");
 	if (strcmp(max, "max") == 0 || strcmp(max, "max\n") == 0) {
 		s->max = UINT64_MAX;
 		return 0;
@@ -103,10 +105,12 @@ const char *hm_grow_reason(const struct hm_pool_sample *prev, const struct hm_po
 
 	if (cur->bound == 0)
 		return NULL; /* nothing bound here: not a pool of ours (any more) */
-	if (prev && cur->oom > prev->oom)
-		return "memory.events oom rose (strict policy: pool full)";
+	if (prev && cur->hp_oom > prev->hp_oom)
+		return "memory.events hotplug_oom rose (strict policy: pool full)";
 	if (prev && cur->fallback > prev->fallback)
-		return "memory.stat hotplug_fallback rose (pool full, spilled)";
+		return "memory.events hotplug_fallback rose (pool full, spilled)";
+	if (prev && cur->low > prev->low)
+		return "memory.events hotplug_low rose (pool below 1/8 free)";
 	if (cur->bound - used < block_size / 4)
 		return "pool less than a quarter block from full";
 	return NULL;

@@ -227,6 +227,9 @@ bool hm_cgroup_within(const char *rel, const char *base);
 /* 1: the cgroup (or a descendant) has a process (cgroup.events "populated
  * 1"); 0: it has none, or the cgroup is gone; -1: cannot tell. */
 int hm_cgroup_populated(struct hm_paths *p, const char *rel, struct hm_error *err);
+/* The cgroup's id: the inode number of its directory, which the kernel's
+ * hotplug_owner and memory.hotplug.effective name it by. */
+int hm_cgroup_id(struct hm_paths *p, const char *rel, uint64_t *id, struct hm_error *err);
 
 /* sysfs.c */
 enum hm_owner_kind { HM_OWNER_UNBOUND, HM_OWNER_BOUND, HM_OWNER_ORPHAN, HM_OWNER_UNKNOWN };
@@ -234,10 +237,10 @@ struct hm_block {
 	long id;
 	char state[24]; /* online, offline, going-offline, ... */
 	enum hm_owner_kind owner;
-	char *owner_path; /* bound or orphan: the cgroup, whole; else NULL */
+	uint64_t owner_id; /* bound or orphan: the cgroup's id; else 0 */
 	bool has_owner_file;
 };
-/* Free what a block owns (its owner path); the block stays usable. */
+/* Free what a block owns; the block stays usable. */
 void hm_block_clear(struct hm_block *b);
 /* Free n blocks of a listing and the array itself. */
 void hm_blocks_free(struct hm_block *v, size_t n);
@@ -252,18 +255,20 @@ int hm_block_offline(const struct hm_paths *p, long id, struct hm_error *err);
  * for this block (older kernel, unbound, gone). */
 int hm_block_used_pages(const struct hm_paths *p, long id, unsigned long *used,
 			struct hm_error *err);
-/* hotplug_owner's text; *path gets a copy of the cgroup (NULL if none).
- * -1: unknown text (kind HM_OWNER_UNKNOWN), or ENOMEM with *path NULL. */
-int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char **path);
+/* hotplug_owner's text ("unbound", "bound <id>", "orphan <id>"); *id is
+ * the cgroup's id (0 if none).  -1: unknown text (kind HM_OWNER_UNKNOWN). */
+int hm_owner_parse(const char *text, enum hm_owner_kind *kind, uint64_t *id);
 
 /* ledger.c */
-#define HM_LEDGER_VERSION 1
+/* 2: records name their cgroup's id too; version 1 records are read */
+#define HM_LEDGER_VERSION 2
 #define HM_LEDGER_MAX_BLOCKS 4096
 enum hm_rec_state { HM_REC_CLAIMING, HM_REC_BOUND, HM_REC_RELEASING };
 struct hm_record {
 	char id[256];
 	enum hm_rec_state state;
 	char cgroup[1024]; /* relative to the cgroup2 root */
+	uint64_t cgid;	   /* its id (inode number), what hotplug_owner names; 0: unknown */
 	long long pid;	   /* container init pid */
 	long long hook_pid;
 	long long created; /* unix seconds */

@@ -4,15 +4,18 @@
  * anything) and one record per container, <dir>/<id>.rec, in a small
  * versioned text format:
  *
- *	hotmem-ledger 1
+ *	hotmem-ledger 2
  *	id <container id>
  *	state claiming|bound|releasing
  *	cgroup <path relative to the cgroup2 root>
+ *	cgroup_id <its id: the kernel's hotplug_owner names it so>
  *	pid <container init pid>
  *	hook_pid <pid of the hook that wrote it>
  *	created <unix seconds>
  *	blocks <N> <N> ...
  *	end
+ *
+ * Version 1 records (no cgroup_id) are read, with the id unknown (0).
  *
  * A record is written to .<id>.tmp, fsync'ed, renamed over <id>.rec and
  * the directory fsync'ed: after a SIGKILL (or power loss) at any point a
@@ -184,9 +187,9 @@ int hm_record_format(const struct hm_record *r, char *buf, size_t size)
 	int n;
 
 	n = snprintf(buf, size,
-		     "hotmem-ledger %d\nid %s\nstate %s\ncgroup %s\npid %lld\nhook_pid %lld\ncreated %lld\nblocks",
-		     HM_LEDGER_VERSION, r->id, hm_rec_state_name(r->state), r->cgroup, r->pid,
-		     r->hook_pid, r->created);
+		     "hotmem-ledger %d\nid %s\nstate %s\ncgroup %s\ncgroup_id %llu\npid %lld\nhook_pid %lld\ncreated %lld\nblocks",
+		     HM_LEDGER_VERSION, r->id, hm_rec_state_name(r->state), r->cgroup,
+		     (unsigned long long)r->cgid, r->pid, r->hook_pid, r->created);
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	off = (size_t)n;
@@ -237,9 +240,9 @@ int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm
 			if (strncmp(line, "hotmem-ledger ", 14) != 0)
 				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
 					       "corrupt record (no header)");
-			if (parse_ll(line + 14, &v) < 0 || v != HM_LEDGER_VERSION)
+			if (parse_ll(line + 14, &v) < 0 || v < 1 || v > HM_LEDGER_VERSION)
 				return hm_fail(err, HM_EXIT_LEDGER, EPROTO,
-					       "record format '%.32s' is not version %d", line + 14,
+					       "record format '%.32s' is not version 1..%d", line + 14,
 					       HM_LEDGER_VERSION);
 			continue;
 		}
@@ -273,6 +276,11 @@ int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm
 					       "corrupt record (cgroup)");
 			snprintf(r->cgroup, sizeof(r->cgroup), "%s", val);
 			seen |= 4;
+		} else if (strcmp(line, "cgroup_id") == 0) {
+			if (parse_ll(val, &v) < 0)
+				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,
+					       "corrupt record (cgroup_id)");
+			r->cgid = (uint64_t)v;
 		} else if (strcmp(line, "pid") == 0) {
 			if (parse_ll(val, &r->pid) < 0)
 				return hm_fail(err, HM_EXIT_LEDGER, EBADMSG,

@@ -7,11 +7,13 @@
  * (the state on stdin, config.json) is parsed, and a phase can only ever
  * raise what its row keeps.
  *
- *  - CAP_SYS_ADMIN: the kernel checks it (capable(), initial user
- *    namespace) at each write to <cgroup>/memory.hotplug ("+N" binds,
- *    "-N" releases) and memory.hotplug.policy (docs/abi.md).  Create,
- *    poststop (it releases with "-N" while the cgroup still exists) and
- *    gc keep it; raised only around those writes (hm_write_admin).
+ *  - CAP_SYS_ADMIN: the kernel checks it (file_ns_capable(): the
+ *    credentials the file was opened with, initial user namespace) at
+ *    each write to <cgroup>/memory.hotplug ("+N" binds, "-N" releases)
+ *    and memory.hotplug.policy (docs/abi.md).  Create, poststop (it
+ *    releases with "-N" while the cgroup still exists) and gc keep it;
+ *    raised only around the open and write of those files
+ *    (hm_write_admin).
  *  - CAP_DAC_READ_SEARCH: opening the bundle's config.json when the
  *    bundle belongs to another user (podman rootless, CRI-O).  Kept only
  *    in the parse phase, raised only around that open (spec.c).

@@ -22,9 +22,12 @@
  * Whichever of poststop, gc and this comes first releases and deletes the
  * record under the lock; the others find no record and do nothing.
  *
- * Every interval the daemon also looks at each watched cgroup itself: an
- * exit it missed (a zombie init that counted as alive when the event
- * came), and the pool samples that decide a grow (grow.c).
+ * A second watch on each one's <cgroup>/memory.events wakes the daemon
+ * when the kernel counts a pool event there (hotplug_low: running full),
+ * so that a grow (grow.c) comes before the pool is full.  Every interval
+ * the daemon also looks at each watched cgroup itself: an exit it missed
+ * (a zombie init that counted as alive when the event came), and the
+ * pool samples that decide a grow.
  */
 #include <errno.h>
 #include <limits.h>
@@ -40,7 +43,10 @@ struct watch {
 	char *id;
 	char *cgroup;
 	int wd;	    /* -1: no watch (the cgroup is gone, or could not be watched) */
+	int mem_wd; /* memory.events; -1: none */
 	bool check; /* an event came: look at it */
+	bool pool;  /* ... on memory.events: look at the pool too */
+	uint64_t pool_at; /* when the pool was last looked at for an event */
 	bool seen;  /* still a bound record (rebuild) */
 	bool have_last;
 	bool capped;	       /* not grown at this bound and memory.max: said once */
@@ -68,6 +74,8 @@ static void drop(struct rd *d, size_t i)
 {
 	if (d->w[i].wd >= 0)
 		inotify_rm_watch(d->ifd, d->w[i].wd);
+	if (d->w[i].mem_wd >= 0)
+		inotify_rm_watch(d->ifd, d->w[i].mem_wd);
 	watch_free(&d->w[i]);
 	d->w[i] = d->w[--d->n];
 }
@@ -110,6 +118,21 @@ static int add(struct rd *d, const struct hm_record *r, struct hm_error *err)
 	if (w->wd < 0 && errno != ENOENT)
 		hm_log("watching %s: %s; checked every %u ms instead", events, strerror(errno),
 		       d->o->interval_ms);
+	free(events);
+	events = NULL;
+	w->mem_wd = -1;
+	if (d->o->grow) {
+		if (hm_cgroup_file(&d->c->paths, r->cgroup, "memory.events", &events, err) < 0) {
+			if (w->wd >= 0)
+				inotify_rm_watch(d->ifd, w->wd);
+			watch_free(w);
+			return -1;
+		}
+		w->mem_wd = inotify_add_watch(d->ifd, events, IN_MODIFY);
+		if (w->mem_wd < 0 && errno != ENOENT)
+			hm_log("watching %s: %s; pool checked every %u ms instead", events,
+			       strerror(errno), d->o->interval_ms);
+	}
 	w->check = true; /* it may have exited before the watch */
 	w->seen = true;
 	d->n++;
@@ -261,6 +284,12 @@ static int read_events(struct rd *d, bool *rebuild_now, struct hm_error *err)
 				continue;
 			}
 			for (size_t i = 0; i < d->n; i++) {
+				if (d->w[i].mem_wd == ev->wd) {
+					d->w[i].check = d->w[i].pool = true;
+					if (ev->mask & IN_IGNORED)
+						d->w[i].mem_wd = -1;
+					continue;
+				}
 				if (d->w[i].wd != ev->wd)
 					continue;
 				d->w[i].check = true;
@@ -270,6 +299,13 @@ static int read_events(struct rd *d, bool *rebuild_now, struct hm_error *err)
 		}
 	}
 }
+
+/*
+ * memory.events changes with every memory.high or memory.max event too,
+ * which a container at its limit raises all the time: look at a pool for
+ * such a wake-up at most this often.
+ */
+#define POOL_EVENT_GAP_NS (50u * 1000000u)
 
 static int loop(struct rd *d, struct hm_error *err)
 {
@@ -288,16 +324,29 @@ static int loop(struct rd *d, struct hm_error *err)
 		if (tick)
 			next = now + (uint64_t)d->o->interval_ms * 1000000u;
 		/* the periodic pass looks at everyone; else who had an event */
+		bool pending = false;
+
 		for (size_t i = 0; i < d->n; i++) {
-			if (!tick && !d->w[i].check)
+			struct watch *w = &d->w[i];
+			bool pool = w->pool && now - w->pool_at >= POOL_EVENT_GAP_NS;
+
+			if (!tick && !w->check)
 				continue;
-			d->w[i].check = false;
-			visit(d, &d->w[i], tick);
+			if (w->pool && !pool && !tick) {
+				pending = true; /* looked at a moment ago: soon */
+				continue;
+			}
+			if (pool || tick)
+				w->pool_at = now;
+			visit(d, w, tick || pool);
+			w->check = w->pool = false;
 		}
 		if (d->o->once)
 			return 0;
 		now = hm_now_ns();
 		timeout = next > now ? (int)((next - now) / 1000000u) + 1 : 0;
+		if (pending && timeout > (int)(POOL_EVENT_GAP_NS / 1000000u))
+			timeout = (int)(POOL_EVENT_GAP_NS / 1000000u);
 		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR)
 			return hm_fail(err, HM_EXIT_INTERNAL, errno, "poll");
 		if ((pfd.revents & POLLIN) && read_events(d, &rebuild_now, err) < 0)

@@ -13,25 +13,28 @@
 struct hm_pool_sample {
 	uint64_t bound;	   /* memory.stat hotplug_bound (bytes) */
 	uint64_t used;	   /* memory.stat hotplug_used (bytes) */
-	uint64_t fallback; /* memory.stat hotplug_fallback (spills, fallback policy) */
-	uint64_t oom;	   /* memory.events oom (the strict policy's pool-full OOM) */
+	uint64_t low;	   /* memory.events hotplug_low (pool below 1/8 free) */
+	uint64_t hp_oom;   /* memory.events hotplug_oom (full strict pool's OOM) */
+	uint64_t fallback; /* memory.events hotplug_fallback (full pool spilled) */
 	uint64_t max;	   /* memory.max; UINT64_MAX for "max" */
 };
 
 /* Parse the three files' text; -1 (HM_EXIT_KERNEL) when memory.stat has
- * no hotplug_bound/hotplug_used, memory.events no oom line, or memory.max
- * is neither "max" nor a number. */
+ * no hotplug_bound/hotplug_used, memory.events no hotplug_low,
+ * hotplug_oom or hotplug_fallback line, or memory.max is neither "max" nor
+ * a number. */
 int hm_pool_parse(const char *stat, const char *events, const char *max, struct hm_pool_sample *s,
 		  struct hm_error *err);
 int hm_pool_read(struct hm_paths *p, const char *cgroup, struct hm_pool_sample *s,
 		 struct hm_error *err);
 
 /*
- * Why the pool should grow, or NULL: the oom counter rose since prev (the
- * strict policy killed because the pool was full), hotplug_fallback rose
- * (the fallback policy spilled), or less than a quarter of a block
- * (block_size / 4) of the bound memory is free.  prev NULL: the first
- * sample, only the last test applies.
+ * Why the pool should grow, or NULL: since prev, memory.events
+ * hotplug_low rose (the pool's free memory fell below 1/8: the early
+ * warning), hotplug_oom rose (a full strict pool OOM-killed) or
+ * hotplug_fallback rose (a full pool spilled); or less than a quarter of
+ * a block (block_size / 4) of the bound memory is free.  prev NULL: the
+ * first sample, only the last test applies.
  */
 const char *hm_grow_reason(const struct hm_pool_sample *prev, const struct hm_pool_sample *cur,
 			   uint64_t block_size);

@@ -11,7 +11,12 @@
  *                                    (crun removed the cgroup already)
  *   offline and unbound, or gone     nothing left to do
  *   anything else                    not ours (any more): leave it alone
- * A bound block with pages still in use answers EBUSY; with wait, it is
+ * The kernel names a block's cgroup by id (hotplug_owner), which the record
+ * keeps from the claim.  A version 1 record has none: its cgroup's id is
+ * looked up while the cgroup exists, and once it is gone an orphan listed
+ * in the record is taken as its own.
+ *
+ * A bound block with pages still in use answers ENOTEMPTY; with wait, it is
  * retried until release_timeout, else the record stays for a later gc.
  * An orphan takes no new allocation, only frees: with wait, it is left
  * until hotplug_used_pages reads 0, so that it offlines without migration;
@@ -27,14 +32,20 @@
 
 enum block_todo { TODO_NONE, TODO_UNBIND, TODO_OFFLINE, TODO_FOREIGN };
 
-static enum block_todo block_todo(const struct hm_block *b, const struct hm_record *r)
+static enum block_todo block_todo(struct hm_ctx *c, const struct hm_block *b,
+				  const struct hm_record *r)
 {
-	if (b->owner == HM_OWNER_BOUND && b->owner_path && strcmp(b->owner_path, r->cgroup) == 0)
-		return TODO_UNBIND;
-	if (b->owner == HM_OWNER_ORPHAN && b->owner_path && strcmp(b->owner_path, r->cgroup) == 0)
-		return TODO_OFFLINE;
+	uint64_t cgid = r->cgid;
+	struct hm_error e2;
+
 	if (b->owner == HM_OWNER_UNBOUND)
 		return TODO_NONE;
+	if (!cgid && hm_cgroup_id(&c->paths, r->cgroup, &cgid, &e2) < 0)
+		return b->owner == HM_OWNER_ORPHAN ? TODO_OFFLINE : TODO_FOREIGN;
+	if (b->owner == HM_OWNER_BOUND && b->owner_id == cgid)
+		return TODO_UNBIND;
+	if (b->owner == HM_OWNER_ORPHAN && b->owner_id == cgid)
+		return TODO_OFFLINE;
 	return TODO_FOREIGN;
 }
 
@@ -75,12 +86,12 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, b
 		hm_log("block %ld vanished (unplugged underneath); dropped from the ledger", id);
 		return 0;
 	}
-	switch (block_todo(&b, r)) {
+	switch (block_todo(c, &b, r)) {
 	case TODO_NONE:
 		return 0;
 	case TODO_FOREIGN:
-		hm_log("block %ld now belongs to '%s', not %s; left alone", id,
-		       b.owner_path ? b.owner_path : "?", r->cgroup);
+		hm_log("block %ld now belongs to cgroup id %llu, not %s (id %llu); left alone", id,
+		       (unsigned long long)b.owner_id, r->cgroup, (unsigned long long)r->cgid);
 		return 0;
 	case TODO_UNBIND:
 		if (hm_cgroup_file(&c->paths, r->cgroup, "memory.hotplug", &file, err) < 0)
@@ -94,7 +105,8 @@ static int release_block(struct hm_ctx *c, const struct hm_record *r, long id, b
 			return 1;
 		break;
 	}
-	if (ret < 0 && err->errnum == EBUSY)
+	/* pages in use (ENOTEMPTY), or an offline that could not finish */
+	if (ret < 0 && (err->errnum == ENOTEMPTY || err->errnum == EBUSY))
 		return 1;
 	/*
 	 * The cgroup was removed between reading the block's owner and

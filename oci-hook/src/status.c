@@ -2,13 +2,14 @@
 /*
  * "hotmem-hook status [--json]": every hot-plugged block that is offline,
  * bound or orphaned (online unbound blocks are ordinary memory), with its
- * owner container from the ledger, its cgroup and the bytes in use (from
- * the cgroup's memory.hotplug; unknown for orphans, whose cgroup is gone).
+ * owner container and its cgroup from the ledger, the owner's cgroup id
+ * (the kernel names owners by id) and the bytes in use (hotplug_used_pages).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yajl_gen.h>
 
 #include "hotmem.h"
@@ -16,27 +17,20 @@
 struct row {
 	const struct hm_block *b;
 	char container[256];
-	long long used; /* -1: unknown */
+	char cgroup[1024]; /* the recording container's cgroup; "" if none */
+	long long used;	   /* -1: unknown */
 };
 
-/* "<N> size=<bytes> used=<bytes> ..." lines of <cgroup>/memory.hotplug */
-static long long used_of(struct hm_ctx *c, const char *cgroup, long id)
+/* Bytes of a bound or orphaned block in use: hotplug_used_pages. */
+static long long used_of(struct hm_ctx *c, long id)
 {
-	cleanup_free char *path = NULL;
-	cleanup_free char *text = NULL;
 	struct hm_error ignored;
-	char *line, *save = NULL;
+	unsigned long pages;
+	long psz = sysconf(_SC_PAGESIZE);
 
-	if (hm_cgroup_file(&c->paths, cgroup, "memory.hotplug", &path, &ignored) < 0 ||
-	    hm_read_file(path, 256 * 1024, &text, NULL, &ignored) < 0)
+	if (psz <= 0 || hm_block_used_pages(&c->paths, id, &pages, &ignored) != 0)
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *used = strstr(line, " used=");
-
-		if (strtol(line, NULL, 10) == id && used)
-			return strtoll(used + 6, NULL, 10);
-	}
-	return -1;
+	return (long long)pages * psz;
 }
 
 static int owners_from_ledger(struct hm_ctx *c, struct row *rows, size_t n, struct hm_error *err)
@@ -57,9 +51,12 @@ static int owners_from_ledger(struct hm_ctx *c, struct row *rows, size_t n, stru
 			continue;
 		for (size_t j = 0; j < r->nblocks; j++)
 			for (size_t k = 0; k < n; k++)
-				if (rows[k].b->id == r->blocks[j])
+				if (rows[k].b->id == r->blocks[j]) {
 					snprintf(rows[k].container, sizeof(rows[k].container), "%s",
 						 r->id);
+					snprintf(rows[k].cgroup, sizeof(rows[k].cgroup), "%s",
+						 r->cgroup);
+				}
 	}
 	hm_ids_free(ids, nids);
 	free(r);
@@ -112,8 +109,13 @@ static int print_json(const struct row *rows, size_t n, uint64_t bs, FILE *out,
 		else
 			yajl_gen_null(g);
 		GEN_STR(g, "cgroup");
-		if (rows[i].b->owner_path)
-			GEN_STR(g, rows[i].b->owner_path);
+		if (rows[i].cgroup[0])
+			GEN_STR(g, rows[i].cgroup);
+		else
+			yajl_gen_null(g);
+		GEN_STR(g, "cgroup_id");
+		if (rows[i].b->owner_id)
+			yajl_gen_integer(g, (long long)rows[i].b->owner_id);
 		else
 			yajl_gen_null(g);
 		GEN_STR(g, "used_bytes");
@@ -141,8 +143,7 @@ static void print_text(const struct row *rows, size_t n, FILE *out)
 		if (rows[i].used >= 0)
 			snprintf(used, sizeof(used), "%.1fMiB", (double)rows[i].used / (1 << 20));
 		/* a cgroup's name may hold any byte but '/': one line per block */
-		hm_escape(rows[i].b->owner_path ? rows[i].b->owner_path : "-", cgroup,
-			  sizeof(cgroup));
+		hm_escape(rows[i].cgroup[0] ? rows[i].cgroup : "-", cgroup, sizeof(cgroup));
 		hm_escape(rows[i].b->state, state, sizeof(state));
 		fprintf(out, "%-7ld %-9s %-8s %-24.24s %-28s %s\n", rows[i].b->id, state,
 			owner_kind(rows[i].b->owner),
@@ -170,8 +171,9 @@ int hm_status(struct hm_ctx *c, bool json, FILE *out, struct hm_error *err)
 		if (strcmp(blocks[i].state, "online") == 0 && blocks[i].owner == HM_OWNER_UNBOUND)
 			continue;
 		rows[nrows].b = &blocks[i];
-		rows[nrows].used = blocks[i].owner == HM_OWNER_BOUND
-					   ? used_of(c, blocks[i].owner_path, blocks[i].id)
+		rows[nrows].used = blocks[i].owner == HM_OWNER_BOUND ||
+						   blocks[i].owner == HM_OWNER_ORPHAN
+					   ? used_of(c, blocks[i].id)
 					   : -1;
 		nrows++;
 	}

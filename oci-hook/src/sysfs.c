@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Memory blocks under <sysfs>/devices/system/memory (docs/abi.md). */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,7 @@
 #include "hotmem.h"
 
 #define MEMDIR "/devices/system/memory"
-#define OWNER_MAX (64 * 1024)
+#define OWNER_MAX 4096 /* a sysfs attribute is at most a page */
 
 int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err)
 {
@@ -30,33 +31,42 @@ int hm_block_size(const struct hm_paths *p, uint64_t *bs, struct hm_error *err)
 	return 0;
 }
 
-int hm_owner_parse(const char *text, enum hm_owner_kind *kind, char **path)
+int hm_owner_parse(const char *text, enum hm_owner_kind *kind, uint64_t *id)
 {
-	const char *rest = NULL;
+	enum hm_owner_kind k;
+	const char *rest;
+	char *end;
 
-	*path = NULL;
+	*id = 0;
 	*kind = HM_OWNER_UNKNOWN;
 	if (strcmp(text, "unbound") == 0) {
 		*kind = HM_OWNER_UNBOUND;
 		return 0;
 	}
 	if (strncmp(text, "bound ", 6) == 0) {
-		*kind = HM_OWNER_BOUND;
+		k = HM_OWNER_BOUND;
 		rest = text + 6;
 	} else if (strncmp(text, "orphan ", 7) == 0) {
-		*kind = HM_OWNER_ORPHAN;
+		k = HM_OWNER_ORPHAN;
 		rest = text + 7;
 	} else {
 		return -1;
 	}
-	*path = strdup(rest);
-	return *path ? 0 : -1;
+	if (!isdigit((unsigned char)rest[0]))
+		return -1;
+	errno = 0;
+	*id = strtoull(rest, &end, 10);
+	if (errno || *end || *id == 0) {
+		*id = 0;
+		return -1;
+	}
+	*kind = k;
+	return 0;
 }
 
 void hm_block_clear(struct hm_block *b)
 {
-	free(b->owner_path);
-	b->owner_path = NULL;
+	b->owner_id = 0;
 }
 
 void hm_blocks_free(struct hm_block *v, size_t n)
@@ -79,7 +89,6 @@ void hm_blocks_free(struct hm_block *v, size_t n)
 static int block_read_at(int dirfd, const char *dir, long id, int *has_owner, struct hm_block *b,
 			 struct hm_error *err)
 {
-	/* a sysfs attribute is at most a page: "orphan " and the whole path */
 	cleanup_free char *buf = malloc(OWNER_MAX);
 	char rel[64];
 
@@ -112,8 +121,8 @@ static int block_read_at(int dirfd, const char *dir, long id, int *has_owner, st
 	if (strlen(buf) >= OWNER_MAX - 2)
 		return hm_fail(err, HM_EXIT_KERNEL, E2BIG, "%s/%s: longer than %d bytes", dir, rel,
 			       OWNER_MAX - 2);
-	if (hm_owner_parse(buf, &b->owner, &b->owner_path) < 0 && b->owner != HM_OWNER_UNKNOWN)
-		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	/* An owner we cannot read is nobody we know: never ours to release. */
+	hm_owner_parse(buf, &b->owner, &b->owner_id);
 	return 0;
 }
 

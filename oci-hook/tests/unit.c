@@ -580,6 +580,27 @@ static void t_ledger_ro(void)
 
 #define MEM "sys/devices/system/memory"
 
+/*
+ * The id the kernel names cgroup cg (relative to the fake cgroup2 root)
+ * by: the inode number of its directory, or, for a cgroup that does not
+ * exist (removed), a made-up id no directory has.
+ */
+static uint64_t cg_id(const char *cg)
+{
+	char path[1024];
+	struct stat st;
+	uint64_t h = 1469598103934665603ULL;
+
+	snprintf(path, sizeof(path), "%s/cg%s", tmp, cg);
+	if (stat(path, &st) == 0)
+		return (uint64_t)st.st_ino;
+	for (const char *p = cg; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return (h >> 8) | (1ULL << 50);
+}
+
+/* owner: "unbound", or "bound /cg" / "orphan /cg", which the kernel shows
+ * as "bound <id>" / "orphan <id>" (cg_id). */
 static void fake_block(long id, const char *state, const char *owner)
 {
 	char rel[128];
@@ -587,7 +608,12 @@ static void fake_block(long id, const char *state, const char *owner)
 	snprintf(rel, sizeof(rel), MEM "/memory%ld/state", id);
 	put_file(rel, "%s\n", state);
 	snprintf(rel, sizeof(rel), MEM "/memory%ld/hotplug_owner", id);
-	put_file(rel, "%s\n", owner);
+	if (!strncmp(owner, "bound /", 7))
+		put_file(rel, "bound %llu\n", (unsigned long long)cg_id(owner + 6));
+	else if (!strncmp(owner, "orphan /", 8))
+		put_file(rel, "orphan %llu\n", (unsigned long long)cg_id(owner + 7));
+	else
+		put_file(rel, "%s\n", owner);
 }
 
 static void ctx_init(struct hm_ctx *c)
@@ -742,6 +768,7 @@ static void t_gc(void)
 	fake_block(36, "online", "bound /removed");
 	snprintf(r.id, sizeof(r.id), "removed");
 	snprintf(r.cgroup, sizeof(r.cgroup), "/removed");
+	r.cgid = cg_id("/removed");
 	r.state = HM_REC_BOUND;
 	r.nblocks = 1;
 	r.blocks[0] = 36;
@@ -766,6 +793,7 @@ static void put_rec(struct hm_ctx *c, const char *id, const char *cg, long long 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.id, sizeof(r.id), "%s", id);
 	snprintf(r.cgroup, sizeof(r.cgroup), "%s", cg);
+	r.cgid = cg_id(cg);
 	r.state = HM_REC_BOUND;
 	r.pid = pid;
 	r.nblocks = 1;
@@ -782,28 +810,28 @@ static void t_gc_alive(void)
 
 	ctx_init(&c);
 	/* nested: init moved itself into /nest/init.scope */
-	fake_block(50, "online", "bound /nest");
 	put_file("proc/5050/cgroup", "0::/nest/init.scope\n");
 	put_file("cg/nest/memory.hotplug", "");
+	fake_block(50, "online", "bound /nest");
 	put_file("cg/nest/cgroup.events", "populated 1\nfrozen 0\n");
 	put_rec(&c, "nest", "/nest", 5050, 50);
 	/* a sibling whose name only starts like the record's is not a descendant */
-	fake_block(51, "online", "bound /sib");
 	put_file("proc/5051/cgroup", "0::/sibling\n");
 	put_file("cg/sib/memory.hotplug", "");
+	fake_block(51, "online", "bound /sib");
 	put_file("cg/sib/cgroup.events", "populated 0\nfrozen 0\n");
 	put_rec(&c, "sib", "/sib", 5051, 51);
 	/* init gone (pid reused elsewhere or dead), cgroup still populated */
-	fake_block(52, "online", "bound /busy");
 	put_file("cg/busy/memory.hotplug", "");
+	fake_block(52, "online", "bound /busy");
 	put_file("cg/busy/cgroup.events", "populated 1\nfrozen 0\n");
 	put_rec(&c, "busy", "/busy", 999996, 52);
 	/* its /proc/<pid>/cgroup cannot be read: unknown, so alive */
-	fake_block(53, "online", "bound /unk");
 	snprintf(path, sizeof(path), "%s/proc/5053/cgroup", tmp);
 	mkdir(path, 0755);
 	put_file("proc/5053/cgroup/x", "");
 	put_file("cg/unk/memory.hotplug", "");
+	fake_block(53, "online", "bound /unk");
 	put_rec(&c, "unk", "/unk", 5053, 53);
 
 	CHECK(hm_gc(&c, HM_GC_FULL, &err) == 0);
@@ -1194,9 +1222,9 @@ static void t_pod_records(void)
 	char buf[64];
 
 	put_file(MEM "/block_size_bytes", "8000000\n");
-	fake_block(74, "online", "bound " PR_POD);
 	put_file("proc/6401/cgroup", "0::" PR_POD "/app\n");
 	put_file("cg" PR_POD "/memory.max", "max\n");
+	fake_block(74, "online", "bound " PR_POD);
 	put_file("cg" PR_POD "/cgroup.events", "populated 1\n");
 	ctx_init(&c);
 	c.cfg.block_min = c.cfg.block_max = 74;
@@ -1296,9 +1324,9 @@ static void poststop_failing(void)
 	hm_log_set_id("ps2");
 	c.cfg.provider = hm_strdup_printf("%s/provider.sh", tmp);
 	hm_provider_spawner_start(&c.cfg, &err);
+	put_file("cg/ps2/memory.hotplug", "");
 	put_rec(&c, "ps2", "/ps2", 999990, 72);
 	fake_block(72, "online", "bound /ps2");
-	put_file("cg/ps2/memory.hotplug", "");
 	put_file("provider.fail", "");
 	if (hm_poststop(&c, "ps2", &err) == 0)
 		hm_log_flush();
@@ -1330,6 +1358,7 @@ static void t_poststop_provider(void)
 	get_file("provider.log", buf, sizeof(buf));
 	CHECK(buf[0] == '\0');
 	/* two 128 MiB blocks released: shrink by 256 MiB */
+	put_file("cg/ps/memory.hotplug", "");
 	put_rec(&c, "ps", "/ps", 999991, 70);
 	{
 		struct hm_record r;
@@ -1703,13 +1732,13 @@ static void t_blocks_list(void)
 	put_file("list1/devices/system/memory/memory0/state", "online\n");
 	put_file("list1/devices/system/memory/memory0/hotplug_owner", "unbound\n");
 	put_file("list1/devices/system/memory/memory9/state", "online\n");
-	put_file("list1/devices/system/memory/memory9/hotplug_owner", "orphan /gone\n");
+	put_file("list1/devices/system/memory/memory9/hotplug_owner", "orphan 4711\n");
 	put_file("list1/devices/system/memory/memory10/state", "offline\n");
 	put_file("list1/devices/system/memory/memory10/hotplug_owner", "unbound\n");
 	put_file("list1/devices/system/memory/memory11/state", "offline\n");
 	put_file("list1/devices/system/memory/memory11/hotplug_owner", "unbound\n");
 	put_file("list1/devices/system/memory/memory12/state", "online\n");
-	put_file("list1/devices/system/memory/memory12/hotplug_owner", "bound /web\n");
+	put_file("list1/devices/system/memory/memory12/hotplug_owner", "bound 4242\n");
 	put_file("list1/devices/system/memory/block_size_bytes", "8000000\n");
 	CHECK(hm_blocks_list(&p, &v, &n, &err) == 0 && n == 5);
 	if (n == 5) {
@@ -1717,10 +1746,10 @@ static void t_blocks_list(void)
 		for (size_t i = 0; i < n; i++)
 			CHECK(v[i].has_owner_file);
 		CHECK(v[0].owner == HM_OWNER_UNBOUND && !strcmp(v[0].state, "online"));
-		CHECK(v[1].owner == HM_OWNER_ORPHAN && !strcmp(v[1].owner_path, "/gone"));
+		CHECK(v[1].owner == HM_OWNER_ORPHAN && v[1].owner_id == 4711);
 		CHECK(v[2].owner == HM_OWNER_UNBOUND && !strcmp(v[2].state, "offline"));
 		CHECK(v[3].owner == HM_OWNER_UNBOUND && !strcmp(v[3].state, "offline"));
-		CHECK(v[4].owner == HM_OWNER_BOUND && !strcmp(v[4].owner_path, "/web"));
+		CHECK(v[4].owner == HM_OWNER_BOUND && v[4].owner_id == 4242);
 	}
 	hm_blocks_free(v, n);
 	v = NULL;
@@ -2072,8 +2101,12 @@ static int pool(const char *stat, const char *events, const char *max, struct hm
 /* What triggers a grow, and what caps it (grow.c). */
 static void t_grow_decide(void)
 {
-	const char *ev0 = "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n";
-	const char *ev1 = "low 0\nhigh 0\nmax 0\noom 1\noom_kill 1\noom_group_kill 0\n";
+	const char *ev0 = "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n"
+			  "hotplug_low 0\nhotplug_oom 0\nhotplug_fallback 0\n";
+	const char *ev1 = "low 0\nhigh 0\nmax 0\noom 1\noom_kill 1\noom_group_kill 0\n"
+			  "hotplug_low 1\nhotplug_oom 1\nhotplug_fallback 0\n";
+	const char *evlow = "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n"
+			    "hotplug_low 1\nhotplug_oom 0\nhotplug_fallback 0\n";
 	struct hm_pool_sample a, b;
 	struct hm_config cfg;
 	uint64_t bs = MIB(128);
@@ -2082,7 +2115,8 @@ static void t_grow_decide(void)
 	/* 100 of 128 MiB used: 28 MiB free, less than a quarter block */
 	CHECK(pool("anon 1\nhotplug_bound 134217728\nhotplug_used 104857600\nhotplug_fallback 0\n",
 		   ev0, "314572800\n", &a) == 0);
-	CHECK(a.bound == MIB(128) && a.used == MIB(100) && a.oom == 0 && a.max == MIB(300));
+	CHECK(a.bound == MIB(128) && a.used == MIB(100) && a.hp_oom == 0 && a.low == 0 &&
+	      a.max == MIB(300));
 	CHECK(hm_grow_reason(NULL, &a, bs) != NULL);
 	/* 90 MiB used: 38 MiB free, no grow */
 	CHECK(pool("hotplug_bound 134217728\nhotplug_used 94371840\nhotplug_fallback 0\n", ev0,
@@ -2096,6 +2130,11 @@ static void t_grow_decide(void)
 		   "max", &b) == 0);
 	CHECK(hm_grow_reason(&a, &b, bs) && strstr(hm_grow_reason(&a, &b, bs), "oom"));
 	CHECK(hm_grow_reason(NULL, &b, bs) == NULL); /* no earlier look: not a rise */
+	/* the early warning alone: the pool fell below 1/8 free */
+	CHECK(pool("hotplug_bound 134217728\nhotplug_used 94371840\n", evlow, "max", &b) == 0);
+	CHECK(b.low == 1 && b.hp_oom == 0);
+	CHECK(hm_grow_reason(&a, &b, bs) && strstr(hm_grow_reason(&a, &b, bs), "hotplug_low"));
+	a.low = 1;
 	/* the fallback policy's spills */
 	a = b;
 	b.fallback = 3;
@@ -2105,6 +2144,7 @@ static void t_grow_decide(void)
 	CHECK(hm_grow_reason(&a, &b, bs) == NULL);
 	/* a kernel without the hotplug keys, a bad memory.max */
 	CHECK(pool("anon 1\n", ev0, "max", &b) < 0);
+	CHECK(pool("hotplug_bound 1\nhotplug_used 0\n", "oom 0\n", "max", &b) < 0);
 	CHECK(pool("hotplug_bound 1\nhotplug_used 0\n", "low 0\n", "max", &b) < 0);
 	CHECK(pool("hotplug_bound 1\nhotplug_used 0\n", ev0, "lots", &b) < 0);
 	/* a key that only starts like another is not it */
@@ -2194,26 +2234,37 @@ static void rd_container(struct hm_ctx *c, const char *id, long long pid, bool p
 			 const char *used, const char *max, long block)
 {
 	char rel[256];
+	struct stat st;
 
 	snprintf(rel, sizeof(rel), "rd/cg/%s/cgroup.events", id);
 	put_file(rel, "populated %d\nfrozen 0\n", populated);
 	snprintf(rel, sizeof(rel), "rd/cg/%s/memory.hotplug", id);
 	put_file(rel, "");
 	snprintf(rel, sizeof(rel), "rd/cg/%s/memory.stat", id);
-	put_file(rel, "anon 1\nhotplug_bound 134217728\nhotplug_used %s\nhotplug_fallback 0\n",
-		 used);
+	put_file(rel, "anon 1\nhotplug_bound 134217728\nhotplug_used %s\n", used);
 	snprintf(rel, sizeof(rel), "rd/cg/%s/memory.events", id);
-	put_file(rel, "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+	put_file(rel, "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\nhotplug_low 0\nhotplug_oom 0\n"
+		      "hotplug_fallback 0\n");
 	snprintf(rel, sizeof(rel), "rd/cg/%s/memory.max", id);
 	put_file(rel, "%s\n", max);
 	if (populated) {
 		snprintf(rel, sizeof(rel), "rd/proc/%lld/cgroup", pid);
 		put_file(rel, "0::/%s\n", id);
 	}
-	snprintf(rel, sizeof(rel), "bound /%s", id);
+	snprintf(rel, sizeof(rel), "%s/rd/cg/%s", tmp, id);
+	if (stat(rel, &st) == 0)
+		snprintf(rel, sizeof(rel), "bound %llu", (unsigned long long)st.st_ino);
 	rd_block(block, "online", rel);
 	snprintf(rel, sizeof(rel), "/%s", id);
 	put_rec(c, id, rel, pid, block);
+	{
+		struct hm_record r;
+		struct hm_error err;
+
+		CHECK(hm_ledger_get(&c->ledger, id, &r, &err) == 0);
+		r.cgid = (uint64_t)st.st_ino;
+		CHECK(hm_ledger_put(&c->ledger, &r, &err) == 0);
+	}
 }
 
 /*

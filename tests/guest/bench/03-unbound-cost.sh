@@ -30,7 +30,7 @@ hotmem=0
 X=
 cleanup() {
 	echo "$thp_was" > $thp
-	[ -n "$X" ] && grep -q "^$X " $b/memory.hotplug 2>/dev/null &&
+	[ -n "$X" ] && grep -q "^$X " $b/memory.hotplug.blocks 2>/dev/null &&
 		echo "-$X" > $b/memory.hotplug
 	[ -n "$X" ] && [ "$(cat $HM_SYSMEM/memory$X/state)" = online ] &&
 		echo offline > $HM_SYSMEM/memory$X/state

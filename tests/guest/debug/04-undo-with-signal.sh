@@ -30,6 +30,6 @@ hm_log "write: $(cat $HM_OUT/undo-w)"
 grep -q 'rc=1' $HM_OUT/undo-w && grep -q 'Input/output error' $HM_OUT/undo-w || hm_fail "write result: $(cat $HM_OUT/undo-w)"
 [ "$(cat $HM_SYSMEM/memory$X/state)" = offline ] || hm_fail "memory$X left $(cat $HM_SYSMEM/memory$X/state) ($(cat $HM_SYSMEM/memory$X/hotplug_owner))"
 [ "$(cat $HM_SYSMEM/memory$X/hotplug_owner)" = unbound ] || hm_fail "memory$X owner: $(cat $HM_SYSMEM/memory$X/hotplug_owner)"
-grep -q "^$Y .*state=bound" $a/memory.hotplug || hm_fail "memory$Y lost: $(cat $a/memory.hotplug)"
+grep -q "^$Y .*state=bound" $a/memory.hotplug.blocks || hm_fail "memory$Y lost: $(cat $a/memory.hotplug.blocks)"
 hm_expect ok $a/memory.hotplug "-$Y"
 exit 0

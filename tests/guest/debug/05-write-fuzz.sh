@@ -1,6 +1,6 @@
 #!/bin/sh
 # Generated writes (hotmem.fuzz_writes on the kernel command line: 100,000
-# in make check, FUZZ_WRITES with `make stress`; 10,000 without it) to memory.hotplug and memory.hotplug.policy of
+# in make check, FUZZ_WRITES with `make stress`; 10,000 without it) to memory.hotplug, memory.hotplug.policy and memory.hotplug.evict of
 # two cgroups (token soups, huge and negative numbers, overflow, repeats,
 # mixed signs, control bytes, very long writes), naming plugged, boot and
 # made-up blocks: after every rejected write the state is exactly as

@@ -39,8 +39,11 @@ rc=$?
 [ $rc = 0 ] || hm_fail "the faulting process exited $rc"
 leaks=$(dmesg | grep -c "VM_FAULT_OOM leaked")
 [ "$leaks" = "$leaks0" ] || hm_fail "VM_FAULT_OOM leaked to the fault handler ($((leaks - leaks0)) times)"
-[ "$(hm_cg_stat $a hotplug_fallback)" = 0 ] || hm_fail "strict pool spilled"
+[ "$(hm_cg_stat $a hotplug_pool_fallback)" = 0 ] || hm_fail "strict pool spilled ($(hm_cg_stat $a hotplug_pool_fallback) pages)"
+[ "$(hm_event $a hotplug_fallback)" = 0 ] || hm_fail "strict pool spilled (memory.events hotplug_fallback $(hm_event $a hotplug_fallback))"
 kills=$(awk '$1 == "oom_kill" { print $2 }' $a/memory.events)
-hm_log "victim killed, fault completed; oom_kill=$kills"
+ooms=$(hm_event $a hotplug_oom)
+hm_log "victim killed, fault completed; oom_kill=$kills hotplug_oom=$ooms"
 [ "${kills:-0}" -ge 1 ] || hm_fail "no oom_kill in the cgroup's memory.events"
+[ "${ooms:-0}" -ge 1 ] || hm_fail "no hotplug_oom in the cgroup's memory.events ('$ooms')"
 exit 0

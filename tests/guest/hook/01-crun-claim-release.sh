@@ -27,7 +27,10 @@ st=$($HM_HOOK status --json) || hm_fail "status --json"
 mine=$(echo "$st" | jq -r --arg id $id '[.blocks[] | select(.container == $id) | .id] | join(" ")')
 [ "$(echo $mine | wc -w)" = 1 ] || hm_fail "container owns blocks '$mine', expected one"
 case " $blocks " in *" $mine "*) ;; *) hm_fail "block $mine is not one of the plugged $blocks" ;; esac
-[ "$(cat $HM_SYSMEM/memory$mine/hotplug_owner)" = "bound /$id" ] || hm_fail "owner of $mine"
+cgid=$(hm_cgid "$(hm_container_cgroup $id)") || hm_fail "the container's cgroup"
+[ "$cgid" = "$(hm_cgid /$id)" ] || hm_fail "the container's cgroup is not /$id"
+[ "$(cat $HM_SYSMEM/memory$mine/hotplug_owner)" = "bound $cgid" ] || hm_fail "owner of $mine: $(hm_owner $mine), the container's cgroup id is $cgid"
+[ "$(hm_hp_ids $HM_CGROOT/$id)" = "$mine" ] || hm_fail "memory.hotplug of /$id: '$(hm_hp_ids $HM_CGROOT/$id)'"
 used=$(echo "$st" | jq -r --arg id $id '.blocks[] | select(.container == $id) | .used_bytes')
 [ "$used" -ge $((32 << 20)) ] || hm_fail "status shows $used bytes in use"
 crun kill $id KILL

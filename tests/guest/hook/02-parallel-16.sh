@@ -28,7 +28,7 @@ echo "$owners"
 [ "$(echo "$owners" | cut -d' ' -f2 | sort -u | wc -l)" = 16 ] || hm_fail "a container owns two blocks"
 echo "$owners" | while read -r n c g; do
 	[ "$g" = "/$c" ] || hm_fail "block $n: container $c but cgroup $g"
-	[ "$(cat $HM_SYSMEM/memory$n/hotplug_owner)" = "bound /$c" ] || hm_fail "kernel owner of $n"
+	[ "$(cat $HM_SYSMEM/memory$n/hotplug_owner)" = "bound $(hm_cgid /$c)" ] || hm_fail "kernel owner of $n: $(hm_owner $n), /$c is $(hm_cgid /$c)"
 done || exit 1
 for i in $(seq 1 16); do crun kill hm-par-$i KILL; done
 for i in $(seq 1 16); do

@@ -19,7 +19,7 @@ for point in claim-recorded claim-bound claim-done; do
 	if [ $point = claim-done ]; then
 		# The container lives on: gc must not take its block.
 		$HM_HOOK gc || hm_fail "gc"
-		grep -q "^[0-9]* size=" $HM_CGROOT/$id/memory.hotplug || hm_fail "gc took a live container's block"
+		grep -q "^[0-9]* size=" $HM_CGROOT/$id/memory.hotplug.blocks || hm_fail "gc took a live container's block"
 	fi
 	# crun kills a container whose create hook failed and removes its cgroup.
 	hm_fake_container_stop $id

@@ -50,9 +50,9 @@ other=$HM_CPID
 hm_state $id $other /tmp/$id | $HM_HOOK createRuntime 2> $HM_OUT/err
 rc=$?
 [ $rc = 9 ] && grep -q "already has a 'bound' record" $HM_OUT/err || hm_fail "same id twice: exit $rc $(cat $HM_OUT/err)"
-[ ! -s $HM_CGROOT/hm-bad2/memory.hotplug ] || hm_fail "second container got blocks"
+[ -z "$(cat $HM_CGROOT/hm-bad2/memory.hotplug)" ] || hm_fail "second container got blocks: $(cat $HM_CGROOT/hm-bad2/memory.hotplug)"
 # A block unplugged underneath: poststop drops it and succeeds.
-bound=$(cut -d' ' -f1 $HM_CGROOT/$id/memory.hotplug)
+bound=$(cat $HM_CGROOT/$id/memory.hotplug)
 sed -i "s/^blocks .*/blocks $bound 9999/" $HM_LEDGER/$id.rec
 hm_fake_container_stop $id
 hm_state $id 0 /tmp/$id | $HM_HOOK poststop 2> $HM_OUT/err || { cat $HM_OUT/err; hm_fail "poststop with a vanished block"; }
@@ -64,7 +64,7 @@ hm_fake_container $id 100M
 hm_state $id $HM_CPID /tmp/$id | $HM_HOOK createRuntime 2> $HM_OUT/twin-1 & t1=$!
 hm_state $id $HM_CPID /tmp/$id | $HM_HOOK createRuntime 2> $HM_OUT/twin-2 & t2=$!
 wait $t1 $t2
-[ "$(wc -l < $HM_CGROOT/$id/memory.hotplug)" = 1 ] || hm_fail "two hooks at once bound $(cat $HM_CGROOT/$id/memory.hotplug)"
+[ "$(wc -w < $HM_CGROOT/$id/memory.hotplug)" = 1 ] || hm_fail "two hooks at once bound $(cat $HM_CGROOT/$id/memory.hotplug)"
 hm_fake_container_stop $id
 $HM_HOOK gc
 hm_expect_clean $blocks

@@ -16,7 +16,7 @@ state=$(cat)
 cg=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/$(echo "$state" | jq -r .pid)/cgroup 2>/dev/null)
 {
 	echo "$1 $(echo "$state" | jq -c '{id, status, pid, bundle}')"
-	echo "$1 hotplug_lines=$(cat $cg/memory.hotplug 2>/dev/null | wc -l) cgroup_exists=$([ -d /sys/fs/cgroup/hm-contract ] && echo yes || echo no)"
+	echo "$1 hotplug_blocks=$(cat $cg/memory.hotplug 2>/dev/null | wc -w) cgroup_exists=$([ -d /sys/fs/cgroup/hm-contract ] && echo yes || echo no)"
 } >> /hmout/rec.log
 REC
 chmod +x /tmp/rec.sh
@@ -32,7 +32,7 @@ crun run --bundle /tmp/$id $id > $HM_OUT/$id.out 2>&1 < /dev/null || { cat $HM_O
 cat $HM_OUT/rec.log
 grep -q "^createRuntime {\"id\":\"$id\",\"status\":\"[a-z]*\",\"pid\":[1-9][0-9]*,\"bundle\":\"/tmp/$id\"}" $HM_OUT/rec.log ||
 	hm_fail "createRuntime state fields"
-grep -q "^createRuntime hotplug_lines=1 " $HM_OUT/rec.log || hm_fail "block not bound at createRuntime"
+grep -q "^createRuntime hotplug_blocks=1 " $HM_OUT/rec.log || hm_fail "block not bound at createRuntime"
 grep -q "^poststop {\"id\":\"$id\",\"status\":\"stopped\"" $HM_OUT/rec.log || hm_fail "poststop state"
 grep -q "^poststop .*cgroup_exists=no" $HM_OUT/rec.log || hm_fail "cgroup still there at poststop"
 hm_expect_clean $blocks

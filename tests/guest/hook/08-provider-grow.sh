@@ -20,7 +20,7 @@ hm_log "after create: virtio-mem $size bytes (QEMU), hotmem-vmm: $("$HM_PROVIDER
 [ "$size" = $(hm_block_size) ] || hm_fail "virtio-mem did not grow by one block: $size"
 [ "$(hm_vmm_field plugged)" = "$size" ] || hm_fail "hotmem-vmm says plugged=$(hm_vmm_field plugged), QEMU $size"
 cg=$(hm_container_cgroup $id)
-[ "$(wc -l < $cg/memory.hotplug)" = 1 ] || hm_fail "no block bound after growing"
+[ "$(wc -w < $cg/memory.hotplug)" = 1 ] || hm_fail "no block bound after growing"
 crun kill $id KILL
 hm_wait "[ \"\$(crun state $id | jq -r .status)\" = stopped ]" 30 || hm_fail "container did not stop"
 crun delete $id || { cat $HM_OUT/hooks.err; hm_fail "crun delete"; }

@@ -22,7 +22,7 @@ create() {
 	hm_fake_container $id 100M
 	hm_state $id $HM_CPID /tmp/$id | HOTMEM_DEBUG_TRACE=1 $HM_HOOK createRuntime 2> $HM_OUT/cg2.err ||
 		{ cat $HM_OUT/cg2.err; hm_fail "$1: create"; }
-	grep -q "^[0-9]* size=" $HM_CGROOT/$id/memory.hotplug || hm_fail "$1: no block bound to $id"
+	grep -q "^[0-9]* size=" $HM_CGROOT/$id/memory.hotplug.blocks || hm_fail "$1: no block bound to $id"
 	parsed=no
 	grep -q "^trace mountinfo " $HM_OUT/cg2.err && parsed=yes
 	[ $parsed = $2 ] || hm_fail "$1: mountinfo parsed: $parsed, expected $2"

@@ -21,11 +21,12 @@ hm_wait "grep -q moved $HM_OUT/$id.out" 30 || hm_fail "init did not move: $(cat 
 pid=$(crun state $id | jq -r .pid)
 hm_log "init $pid in $(sed -n 's/^0:://p' /proc/$pid/cgroup)"
 grep -q "^0::/$id/init.scope$" /proc/$pid/cgroup || hm_fail "init is not in /$id/init.scope"
-mine=$(for n in $blocks; do [ "$(cat $HM_SYSMEM/memory$n/hotplug_owner)" = "bound /$id" ] && echo $n; done)
+cgid=$(hm_cgid /$id) || hm_fail "no cgroup /$id"
+mine=$(for n in $blocks; do [ "$(cat $HM_SYSMEM/memory$n/hotplug_owner)" = "bound $cgid" ] && echo $n; done)
 [ "$(echo $mine | wc -w)" = 1 ] || hm_fail "expected one block bound to /$id, got '$mine'"
 
 still_mine() {
-	[ "$(cat $HM_SYSMEM/memory$mine/hotplug_owner)" = "bound /$id" ] || hm_fail "$1: block $mine is now $(cat $HM_SYSMEM/memory$mine/hotplug_owner)"
+	[ "$(cat $HM_SYSMEM/memory$mine/hotplug_owner)" = "bound $cgid" ] || hm_fail "$1: block $mine is now $(cat $HM_SYSMEM/memory$mine/hotplug_owner)"
 	grep -qx "state bound" $HM_LEDGER/$id.rec || hm_fail "$1: record $(cat $HM_LEDGER/$id.rec 2>&1)"
 }
 for i in 1 2; do

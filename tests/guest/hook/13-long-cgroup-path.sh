@@ -17,7 +17,9 @@ trap 'crun delete -f $id >/dev/null 2>&1; rmdir $HM_CGROOT$cg $HM_CGROOT/$a/$b/$
 hm_hook_bundle /tmp/$id /bin/sleep 600 || hm_fail "bundle"
 hm_bundle_set /tmp/$id ".linux.resources.memory.limit = $((64 << 20)) | .linux.cgroupsPath = \"$cg\""
 crun run -d --bundle /tmp/$id $id > $HM_OUT/$id.out 2>&1 < /dev/null || { cat $HM_OUT/$id.out $HM_OUT/hooks.err; hm_fail "crun run"; }
-mine=$(for n in $blocks; do [ "$(cat $HM_SYSMEM/memory$n/hotplug_owner)" = "bound $cg" ] && echo $n; done)
+cgid=$(hm_cgid "$cg") || hm_fail "no cgroup $cg"
+[ "$cgid" = "$(hm_cgid "$(hm_container_cgroup $id)")" ] || hm_fail "the container is not in $cg"
+mine=$(for n in $blocks; do [ "$(cat $HM_SYSMEM/memory$n/hotplug_owner)" = "bound $cgid" ] && echo $n; done)
 [ "$(echo $mine | wc -w)" = 1 ] || hm_fail "expected one block bound to the 320-character cgroup, got '$mine'"
 crun kill $id KILL
 hm_wait "[ \"\$(crun state $id | jq -r .status)\" = stopped ]" 30 || hm_fail "container did not stop"

@@ -24,7 +24,7 @@ cat $HM_OUT/$id.out $HM_OUT/hooks.err
 [ "$(wc -l < $HM_OUT/hooks.err)" = 1 ] || hm_fail "not one line from the hook"
 grep -q "^hotmem-hook: $id: the container's cgroup /hm-runtime is the runtime's own" $HM_OUT/hooks.err ||
 	hm_fail "the hook's line does not say why"
-[ ! -s $rt/memory.hotplug ] || hm_fail "blocks bound to the runtime's cgroup: $(cat $rt/memory.hotplug)"
+[ -z "$(cat $rt/memory.hotplug)" ] || hm_fail "blocks bound to the runtime's cgroup: $(cat $rt/memory.hotplug)"
 crun delete -f $id > /dev/null 2>&1
 hm_expect_clean $blocks
 exit 0

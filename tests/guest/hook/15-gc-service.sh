@@ -24,7 +24,7 @@ hm_log "running the service's command: $cmd"
 $cmd 2> $HM_OUT/gc.err || { cat $HM_OUT/gc.err; hm_fail "$cmd"; }
 cat $HM_OUT/gc.err
 [ "$(hm_records)" = 1 ] && [ -f $HM_LEDGER/hm-live.rec ] || hm_fail "ledger after gc: $(ls $HM_LEDGER)"
-grep -q "^[0-9]* size=" $HM_CGROOT/hm-live/memory.hotplug || hm_fail "gc took the live container's block"
+grep -q "^[0-9]* size=" $HM_CGROOT/hm-live/memory.hotplug.blocks || hm_fail "gc took the live container's block"
 hm_fake_container_stop hm-live
 hm_state hm-live 0 /tmp/hm-live | $HM_HOOK poststop || hm_fail "poststop hm-live"
 hm_expect_clean $blocks

@@ -16,11 +16,14 @@ trap 'hm_fake_container_stop $id; rm -f /tmp/hm-left/f; umount /tmp/hm-left; hm_
 run_case() {
 	hm_fake_container $id 100M
 	hm_state $id $HM_CPID /tmp/$id | $HM_HOOK createRuntime 2> $HM_OUT/left.err || { cat $HM_OUT/left.err; hm_fail "create"; }
-	blk=$(sed -n 's/^\([0-9]*\) size=.*/\1/p' $HM_CGROOT/$id/memory.hotplug)
+	blk=$(cat $HM_CGROOT/$id/memory.hotplug)
 	[ -n "$blk" ] || hm_fail "no block bound"
+	cgid=$(hm_cgid $id)
+	[ "$(hm_owner $blk)" = "bound $cgid" ] || hm_fail "memory$blk: $(hm_owner $blk), /$id is $cgid"
 	sh -c "echo \$\$ > $HM_CGROOT/$id/cgroup.procs && dd if=/dev/urandom of=/tmp/hm-left/f bs=1M count=8 2>/dev/null"
 	sum0=$(md5sum < /tmp/hm-left/f)
 	hm_fake_container_stop $id
+	[ "$(hm_owner $blk)" = "orphan $cgid" ] || hm_fail "memory$blk after the cgroup's removal: $(hm_owner $blk), expected orphan $cgid"
 	used=$(cat $HM_SYSMEM/memory$blk/hotplug_used_pages)
 	[ "$used" = 2048 ] || hm_fail "orphan memory$blk: $used pages in use, expected 2048"
 	m0=$(hm_vmstat pgmigrate_success)

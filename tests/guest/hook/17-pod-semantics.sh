@@ -64,9 +64,10 @@ stop() {
 	hm_wait "[ \"\$(crun state $1 | jq -r .status)\" = stopped ]" 30 || hm_fail "$1 did not stop"
 	crun delete $1 2> $HM_OUT/$1.err || { cat $HM_OUT/$1.err; hm_fail "crun delete $1"; }
 }
-owned_by() { # CGROUP-REL: blocks bound to it
+owned_by() { # CGROUP-REL: blocks bound to it (none when it does not exist)
+	_cgid=$(hm_cgid "$1" 2>/dev/null) || return 0
 	for _n in $blocks; do
-		[ "$(cat $HM_SYSMEM/memory$_n/hotplug_owner)" = "bound $1" ] && printf '%s ' $_n
+		[ "$(cat $HM_SYSMEM/memory$_n/hotplug_owner)" = "bound $_cgid" ] && printf '%s ' $_n
 	done
 }
 refused() { # ID RC REGEX

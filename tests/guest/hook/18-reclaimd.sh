@@ -89,7 +89,7 @@ spawner=$(grep -l "^PPid:	$rpid\$" /proc/[0-9]*/status 2>/dev/null)
 grep -q "CapPrm:	0000000000000000" $spawner || hm_fail "the spawner keeps capabilities"
 bundle hm-rcd-1 100Mi 100 /bin/hm-alloc 16 4
 run hm-rcd-1
-[ "$(grep -c '^[0-9]* size=' $HM_CGROOT/hm-rcd-1/memory.hotplug)" = 1 ] || hm_fail "hm-rcd-1 got no block"
+[ "$(grep -c '^[0-9]* size=' $HM_CGROOT/hm-rcd-1/memory.hotplug.blocks)" = 1 ] || hm_fail "hm-rcd-1 got no block"
 released hm-rcd-1
 hm_all_free $blocks || hm_fail "blocks not free after hm-rcd-1 exited"
 crun state hm-rcd-1 > /dev/null || hm_fail "hm-rcd-1 was deleted, not just stopped"

@@ -20,7 +20,7 @@ rss0=$1 vm0=$2
 crun run -d --bundle /tmp/$id $id > $HM_OUT/$id.out 2>&1 < /dev/null || { cat $HM_OUT/$id.out $HM_OUT/hooks.err; hm_fail "crun run"; }
 hm_wait "grep -q ready $HM_OUT/$id.out" 120 || hm_fail "container did not allocate: $(cat $HM_OUT/$id.out)"
 cg=$(hm_container_cgroup $id)
-mine=$(cut -d' ' -f1 $cg/memory.hotplug | tr '\n' ' ')
+mine=$(cat $cg/memory.hotplug)
 nb=$(echo $mine | wc -w)
 peak=$(cat $cg/memory.peak)
 plugged=$(hm_req vmem-size)

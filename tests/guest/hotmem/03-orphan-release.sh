@@ -33,13 +33,16 @@ hm_expect ok $a/memory.hotplug "+$X"
 mkdir -p /tmp/orph && mount -t tmpfs tmpfs /tmp/orph
 sh -c "echo \$\$ > $a/cgroup.procs && dd if=/dev/urandom of=/tmp/orph/f bs=1M count=8 2>/dev/null"
 sum0=$(md5sum < /tmp/orph/f)
-grep -q "used=8388608 " $a/memory.hotplug || hm_fail "tmpfs pages not from the pool: $(cat $a/memory.hotplug)"
+grep -q "^$X .*used=8388608 " $a/memory.hotplug.blocks || hm_fail "tmpfs pages not from the pool: $(cat $a/memory.hotplug.blocks)"
 hm_expect EBUSY $HM_SYSMEM/memory$X/state offline
+# the cgroup's id, while it exists: hotplug_owner keeps naming it by id
+aid=$(hm_cgid $a)
+[ "$(hm_owner $X)" = "bound $aid" ] || hm_fail "hotplug_owner before rmdir: '$(hm_owner $X)', the cgroup's id is $aid"
 rmdir $a || hm_fail "rmdir of a cgroup with a bound block"
 # An orphan as soon as rmdir returns, though the memcg itself goes offline
 # later (css_offline): crun runs poststop hooks right after the rmdir.
 owner=$(cat $HM_SYSMEM/memory$X/hotplug_owner)
-[ "$owner" = "orphan /hm-orphan" ] || hm_fail "hotplug_owner after rmdir: '$owner'"
+[ "$owner" = "orphan $aid" ] || hm_fail "hotplug_owner after rmdir: '$owner', expected 'orphan $aid'"
 [ "$(cat $HM_SYSMEM/memory$X/hotplug_used_pages)" = 2048 ] || hm_fail "orphan pages in use: $(cat $HM_SYSMEM/memory$X/hotplug_used_pages)"
 # Nobody else is served from an orphan.
 set -- $(hm_block_pfns $X)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Fallback policy: past the pool, allocations spill to general memory and are
-# counted (memory.stat hotplug_fallback, /proc/vmstat hotplug_pool_fallback).
+# counted: their pages in memory.stat hotplug_pool_fallback and /proc/vmstat
+# hotplug_pool_fallback, the spills in memory.events hotplug_fallback.
 . /hotmem/lib/testlib.sh
 hm_plug_dimm 256 || hm_fail "DIMM did not plug"
 set -- $HM_NEW
@@ -20,9 +21,14 @@ hm_log "$(cat $HM_OUT/fa.out)"
 grep -q "present=40960" $HM_OUT/fa.out || hm_fail "allocation past the pool failed: $(cat $HM_OUT/fa.out)"
 in=$(sed -n 's/.* in=\([0-9]*\).*/\1/p' $HM_OUT/fa.out)
 [ "$in" -ge 30000 ] || hm_fail "only $in pages came from the pool"
+out=$(sed -n 's/.* out=\([0-9]*\).*/\1/p' $HM_OUT/fa.out)
 spill=$(( $(hm_vmstat hotplug_pool_fallback) - f0 ))
-hm_log "hotplug_fallback $(hm_cg_stat $a hotplug_fallback), vmstat +$spill"
-[ "$(hm_cg_stat $a hotplug_fallback)" -ge 1 ] || hm_fail "memory.stat hotplug_fallback not counted"
-[ "$spill" -ge 1 ] || hm_fail "vmstat hotplug_pool_fallback not counted"
+cgspill=$(hm_cg_stat $a hotplug_pool_fallback) events=$(hm_event $a hotplug_fallback)
+hm_log "memory.stat hotplug_pool_fallback $cgspill, vmstat +$spill, memory.events hotplug_fallback $events, $out pages outside the pool"
+[ "$out" -ge $((40960 - 32768)) ] || hm_fail "only $out pages outside a 128 MiB pool"
+# Pages, not allocation calls: every page outside the pool was spilled.
+[ "${cgspill:-0}" -ge "$out" ] || hm_fail "memory.stat hotplug_pool_fallback $cgspill < $out pages spilled"
+[ "$spill" -ge "$out" ] || hm_fail "vmstat hotplug_pool_fallback +$spill < $out pages spilled"
+[ "${events:-0}" -ge 1 ] || hm_fail "memory.events hotplug_fallback not counted ('$events')"
 hm_expect ok $a/memory.hotplug "-$X"
 exit 0

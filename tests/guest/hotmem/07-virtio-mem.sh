@@ -25,7 +25,7 @@ size=$(hm_req vmem-resize 256) || hm_fail "virtio-mem did not shrink to 256 MiB:
 for n in $X $Y; do
 	[ "$(cat $HM_SYSMEM/memory$n/state 2>/dev/null)" = online ] || hm_fail "bound memory$n was taken away"
 done
-grep -q "^$X .*state=bound" $a/memory.hotplug || hm_fail "pool lost memory$X"
+grep -q "^$X .*state=bound" $a/memory.hotplug.blocks || hm_fail "pool lost memory$X"
 kill -0 $pa || hm_fail "the cgroup's process died"
 kill $pa; wait $pa
 hm_expect ok $a/memory.hotplug "-$X -$Y"

@@ -21,6 +21,6 @@ wait $pa
 hm_log "$(cat $HM_OUT/ta.out), anon_thp=$thp_bytes"
 grep -q "in=16384 out=0" $HM_OUT/ta.out || hm_fail "THP pages outside the pool"
 [ "${thp_bytes:-0}" -ge $((32 << 20)) ] || hm_fail "no huge pages from the pool (anon_thp=$thp_bytes)"
-grep -q "used=0 " $a/memory.hotplug || hm_fail "huge pages did not come back"
+grep -q "used=0 " $a/memory.hotplug.blocks || hm_fail "huge pages did not come back"
 hm_expect ok $a/memory.hotplug "-$X"
 exit 0

@@ -23,10 +23,10 @@ dmesg | grep -F "$(printf '%#x' $bad):" | tail -n 2
 # The whole pool and more: every free pool page is handed out.
 hm_start_in $a $HM_OUT/hwpf.out hm-touch -f $bad -H 136; p=$!
 hm_wait "grep -q has_pfn $HM_OUT/hwpf.out" 180 || hm_fail "allocation: $(cat $HM_OUT/hwpf.out)"
-hm_log "$(tr '\n' ' ' < $HM_OUT/hwpf.out); $(grep "^$X " $a/memory.hotplug)"
+hm_log "$(tr '\n' ' ' < $HM_OUT/hwpf.out); $(grep "^$X " $a/memory.hotplug.blocks)"
 grep -q has_pfn=0 $HM_OUT/hwpf.out || hm_fail "the poisoned page $bad was handed out"
 kill $p; wait $p
-hm_wait "grep -q 'used=0 ' $a/memory.hotplug" 10 || hm_fail "pool not empty: $(cat $a/memory.hotplug)"
+hm_wait "grep -q 'used=0 ' $a/memory.hotplug.blocks" 10 || hm_fail "pool not empty: $(cat $a/memory.hotplug.blocks)"
 m0=$(hm_vmstat pgmigrate_success)
 hm_expect ok $a/memory.hotplug "-$X"
 [ "$(hm_vmstat pgmigrate_success)" = "$m0" ] || hm_fail "the release migrated pages"

@@ -24,8 +24,8 @@ echo $pfn > $inj 2>/dev/null || hm_log "corrupt-pfn $pfn: write failed"
 dmesg | grep -F "$(printf '%#x' $pfn):" | tail -n 2
 # The process is killed for its poisoned dirty page (SIGBUS) or goes on.
 kill $p 2>/dev/null; wait $p
-hm_log "$(tr '\n' ' ' < $HM_OUT/hwpu.out); $(grep "^$X " $a/memory.hotplug)"
-hm_wait "grep -q 'used=0 ' $a/memory.hotplug" 10 || hm_fail "pool counts the poisoned page as used: $(cat $a/memory.hotplug)"
+hm_log "$(tr '\n' ' ' < $HM_OUT/hwpu.out); $(grep "^$X " $a/memory.hotplug.blocks)"
+hm_wait "grep -q 'used=0 ' $a/memory.hotplug.blocks" 10 || hm_fail "pool counts the poisoned page as used: $(cat $a/memory.hotplug.blocks)"
 m0=$(hm_vmstat pgmigrate_success)
 hm_expect ok $a/memory.hotplug "-$X"
 [ "$(hm_vmstat pgmigrate_success)" = "$m0" ] || hm_fail "the release migrated pages"

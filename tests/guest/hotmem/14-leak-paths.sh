@@ -5,7 +5,7 @@
 # left behind, a memfd written by a task of the cgroup and kept open by a
 # task outside it, and a task moved out of the cgroup with its memory.
 # Each time: the pages are the block's (hotplug_used_pages), a release is
-# EBUSY while they live, and once they are freed the block is released
+# ENOTEMPTY while they live, and once they are freed the block is released
 # without migrating a page.
 . /hotmem/lib/testlib.sh
 hm_plug_dimm 128 || hm_fail "DIMM did not plug"
@@ -24,8 +24,9 @@ left_behind() {
 	_u=$(hm_used_pages $X)
 	hm_log "$1: $_u pages of memory$X in use"
 	[ "$_u" -ge 4096 ] || hm_fail "$1: only $_u pages in the block (16 MiB written)"
-	hm_expect EBUSY $a/memory.hotplug "-$X"
-	[ "$(cat $HM_SYSMEM/memory$X/hotplug_owner)" = "bound ${a#$HM_CGROOT}" ] ||
+	hm_expect ENOTEMPTY $a/memory.hotplug "-$X"
+	[ "$(hm_hp_ids $a)" = "$X" ] || hm_fail "$1: memory.hotplug after the failed release: '$(hm_hp_ids $a)'"
+	[ "$(cat $HM_SYSMEM/memory$X/hotplug_owner)" = "bound $(hm_cgid $a)" ] ||
 		hm_fail "$1: memory$X: $(cat $HM_SYSMEM/memory$X/hotplug_owner)"
 }
 # released WHAT: WHAT is gone: the block empties and is released unmigrated

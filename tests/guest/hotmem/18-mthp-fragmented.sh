@@ -26,12 +26,13 @@ f0=$(cat $m/stats/anon_fault_alloc)
 hm_start_in $a $HM_OUT/mthp.out hm-pfns 100 $1 $2
 wait $!
 mthp=$(( $(cat $m/stats/anon_fault_alloc) - f0 ))
-spill=$(hm_cg_stat $a hotplug_fallback)
-hm_log "$(cat $HM_OUT/mthp.out); 64 KiB mTHPs: $mthp; hotplug_fallback=$spill"
+spill=$(hm_cg_stat $a hotplug_pool_fallback) events=$(hm_event $a hotplug_fallback)
+hm_log "$(cat $HM_OUT/mthp.out); 64 KiB mTHPs: $mthp; hotplug_pool_fallback=$spill, memory.events hotplug_fallback=$events"
 grep -q "pages=25600 present=25600 in=25600 out=0" $HM_OUT/mthp.out ||
 	hm_fail "pages outside the pool: $(cat $HM_OUT/mthp.out)"
 [ "$mthp" -ge 1 ] || hm_fail "no 64 KiB mTHP was allocated"
-[ "$spill" = 0 ] || hm_fail "$spill allocations spilled from a pool with free pages"
-hm_wait "grep -q 'used=0 ' $a/memory.hotplug" 10 || hm_fail "pages still in use: $(cat $a/memory.hotplug)"
+[ "$spill" = 0 ] || hm_fail "$spill pages spilled from a pool with free pages"
+[ "$events" = 0 ] || hm_fail "memory.events hotplug_fallback $events from a pool with free pages"
+hm_wait "grep -q 'used=0 ' $a/memory.hotplug.blocks" 10 || hm_fail "pages still in use: $(cat $a/memory.hotplug.blocks)"
 hm_expect ok $a/memory.hotplug "-$X"
 exit 0

@@ -28,6 +28,6 @@ hm_log "$(cat $HM_OUT/moved.out); $pooled pages came from the pool; hotplug_pool
 [ "$pooled" -ge 4096 ] || hm_fail "the task's pages did not come from the pool ($pooled)"
 [ "${moved:-0}" -ge 4000 ] || hm_fail "move_pages moved ${moved:-0} pages"
 [ "$counted" -ge "$moved" ] || hm_fail "$moved pages moved out of the pool, $counted counted"
-hm_wait "grep -q 'used=0 ' $a/memory.hotplug" 10 || hm_fail "pages still in use: $(cat $a/memory.hotplug)"
+hm_wait "grep -q 'used=0 ' $a/memory.hotplug.blocks" 10 || hm_fail "pages still in use: $(cat $a/memory.hotplug.blocks)"
 hm_expect ok $a/memory.hotplug "-$X"
 exit 0

@@ -16,19 +16,24 @@ trap 'umount $mnt 2>/dev/null; echo -$X > $b/memory.hotplug 2>/dev/null; rmdir $
 	hm_unplug_dimm $HM_DIMM $HM_NEW' EXIT
 owner() { cat $HM_SYSMEM/memory$X/hotplug_owner; }
 hm_expect ok $a/memory.hotplug "+$X"
+aid=$(hm_cgid $a) bid=$(hm_cgid $b)
+[ "$(owner)" = "bound $aid" ] || hm_fail "owner after the bind: $(owner), the cgroup's id is $aid"
 mount -t tmpfs -o size=64m tmpfs $mnt || hm_fail "mount tmpfs"
 hm_start_in $a $HM_OUT/rebind-w.out dd if=/dev/zero of=$mnt/left bs=1M count=16
 wait $! || hm_fail "writing the file: $(cat $HM_OUT/rebind-w.out)"
 rmdir $a || hm_fail "rmdir of the first cgroup"
-case $(owner) in orphan*) ;; *) hm_fail "not an orphan after rmdir: $(owner)" ;; esac
+[ "$(owner)" = "orphan $aid" ] || hm_fail "not an orphan of $aid after rmdir: $(owner)"
 left=$(hm_used_pages $X)
 [ "$left" -ge 4096 ] || hm_fail "the file's pages are not in the block ($left)"
 m0=$(hm_vmstat pgmigrate_success) off0=$(hm_vmstat hotplug_pool_offline)
 hm_expect ok $b/memory.hotplug "+$X"
 hm_log "re-bound: $(owner), $left pages of the old file still in use"
-[ "$(owner)" = "bound /hm-rebind-b" ] || hm_fail "owner after the re-bind: $(owner)"
+[ "$(owner)" = "bound $bid" ] || hm_fail "owner after the re-bind: $(owner), expected bound $bid"
+[ "$(hm_hp_ids $b)" = "$X" ] || hm_fail "memory.hotplug after the re-bind: '$(hm_hp_ids $b)'"
+grep -q "^$X size=134217728 used=$((left * 4096)) .*state=bound$" $b/memory.hotplug.blocks ||
+	hm_fail "memory.hotplug.blocks after the re-bind: $(cat $b/memory.hotplug.blocks)"
 [ "$(hm_used_pages $X)" = "$left" ] || hm_fail "pages in use changed by the re-bind: $left -> $(hm_used_pages $X)"
-[ "$(hm_vmstat hotplug_pool_offline)" = "$off0" ] || hm_fail "the re-bind offlined the block"
+[ "$(hm_vmstat hotplug_pool_offline)" = "$off0" ] || hm_fail "the re-bind offlined the block (hotplug_pool_offline $off0 -> $(hm_vmstat hotplug_pool_offline))"
 hm_expect EEXIST $c/memory.hotplug "+$X"
 # The new cgroup's tasks are served from it at once.
 set -- $(hm_block_pfns $X)
@@ -36,10 +41,12 @@ hm_start_in $b $HM_OUT/rebind-b.out hm-pfns 32 $1 $2
 wait $!
 hm_log "new owner's task: $(cat $HM_OUT/rebind-b.out)"
 grep -q "in=8192 out=0" $HM_OUT/rebind-b.out || hm_fail "the new owner's pages: $(cat $HM_OUT/rebind-b.out)"
-hm_expect EBUSY $b/memory.hotplug "-$X"
+hm_expect ENOTEMPTY $b/memory.hotplug "-$X"
 rm $mnt/left
 hm_wait "[ \$(hm_used_pages $X) = 0 ]" 10 || hm_fail "the old file's pages did not come back ($(hm_used_pages $X) in use)"
 hm_expect ok $b/memory.hotplug "-$X"
 [ "$(hm_vmstat pgmigrate_success)" = "$m0" ] || hm_fail "pages were migrated"
+off=$(( $(hm_vmstat hotplug_pool_offline) - off0 ))
+[ "$off" = $(( $(hm_block_size) / 4096 )) ] || hm_fail "hotplug_pool_offline +$off after the release, expected $(( $(hm_block_size) / 4096 )) pages"
 [ "$(owner)" = unbound ] || hm_fail "owner after the release: $(owner)"
 exit 0

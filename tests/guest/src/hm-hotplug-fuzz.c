@@ -2,14 +2,15 @@
 /*
  * hm-hotplug-fuzz SEED COUNT CG_A CG_B BLOCK...
  *
- * Write COUNT generated inputs to CG_A's or CG_B's memory.hotplug and
- * memory.hotplug.policy (token soups, huge and negative numbers, overflow,
- * repeats, mixed signs, control bytes, very long writes), naming BLOCKs
- * (memory block ids the test plugged), a boot block (the first BLOCK minus
- * one is never ours) and made-up ids.  After every write that fails, the
- * state (both cgroups' memory.hotplug and policy, each BLOCK's state and
- * hotplug_owner) must be exactly what it was before; after one that
- * succeeds it becomes the new reference.  Prints
+ * Write COUNT generated inputs to CG_A's or CG_B's memory.hotplug,
+ * memory.hotplug.policy and memory.hotplug.evict (token soups, huge and
+ * negative numbers, overflow, repeats, mixed signs, control bytes, very long
+ * writes, bare block ids), naming BLOCKs (memory block ids the test
+ * plugged), a boot block (the first BLOCK minus one is never ours) and
+ * made-up ids.  After every write that fails, the state (both cgroups'
+ * memory.hotplug, memory.hotplug.blocks, memory.hotplug.effective and
+ * policy, each BLOCK's state and hotplug_owner) must be exactly what it was
+ * before; after one that succeeds it becomes the new reference.  Prints
  *   writes=N rejected=N accepted=N
  * and exits 0, or prints the write that changed the state and exits 1.
  * Every file stays open for the whole run (a write to an open cgroup file
@@ -48,7 +49,12 @@ static int nblocks;
 /* the state's files, in snapshot order, and the files written to */
 static int *state_fd, nstate;
 static char **state_path;
-static int write_fd[2][2];	/* [cgroup][policy] */
+enum { W_HOTPLUG, W_POLICY, W_EVICT, NR_W };
+static const char *const write_name[NR_W] = {
+	"memory.hotplug", "memory.hotplug.policy", "memory.hotplug.evict",
+};
+static int write_fd[2][NR_W];
+static char write_path[2][NR_W][512];
 
 static int open_or_die(const char *path, int flags)
 {
@@ -75,19 +81,24 @@ static void open_files(void)
 {
 	char path[512];
 
-	state_fd = calloc((size_t)(4 + 2 * nblocks), sizeof(*state_fd));
-	state_path = calloc((size_t)(4 + 2 * nblocks), sizeof(*state_path));
+	state_fd = calloc((size_t)(8 + 2 * nblocks), sizeof(*state_fd));
+	state_path = calloc((size_t)(8 + 2 * nblocks), sizeof(*state_path));
 	if (!state_fd || !state_path) {
 		fprintf(stderr, "out of memory\n");
 		exit(1);
 	}
 	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/memory.hotplug", cg[i]);
+		for (int w = 0; w < NR_W; w++) {
+			snprintf(write_path[i][w], sizeof(write_path[i][w]), "%s/%s", cg[i],
+				 write_name[w]);
+			write_fd[i][w] = open_or_die(write_path[i][w], O_WRONLY);
+		}
+		add_state(write_path[i][W_HOTPLUG]);
+		add_state(write_path[i][W_POLICY]);
+		snprintf(path, sizeof(path), "%s/memory.hotplug.blocks", cg[i]);
 		add_state(path);
-		write_fd[i][0] = open_or_die(path, O_WRONLY);
-		snprintf(path, sizeof(path), "%s/memory.hotplug.policy", cg[i]);
+		snprintf(path, sizeof(path), "%s/memory.hotplug.effective", cg[i]);
 		add_state(path);
-		write_fd[i][1] = open_or_die(path, O_WRONLY);
 	}
 	for (int i = 0; i < nblocks; i++) {
 		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%ld/state", blocks[i]);
@@ -177,6 +188,24 @@ static size_t generate(char *w)
 	}
 }
 
+/* For memory.hotplug.evict: mostly a bare block id, else anything. */
+static size_t generate_evict(char *w)
+{
+	long id;
+
+	switch (pick(4)) {
+	case 0:
+		return generate(w);
+	case 1: /* a made-up or boot block */
+		id = pick(2) ? (long)pick(1u << 20) : blocks[0] - 1;
+		break;
+	default: /* one of ours */
+		id = blocks[pick((unsigned int)nblocks)];
+		break;
+	}
+	return (size_t)snprintf(w, MAXW, pick(2) ? "%ld\n" : "%ld", id);
+}
+
 int main(int argc, char **argv)
 {
 	static char before[65536], after[65536], w[MAXW + 64];
@@ -200,12 +229,13 @@ int main(int argc, char **argv)
 	open_files();
 	snapshot(before, sizeof(before));
 	for (long i = 0; i < count; i++) {
-		size_t len = generate(w);
-		int policy = pick(8) == 0, c = (int)pick(2);
-		const char *path = state_path[2 * c + policy];
+		unsigned int k = pick(8);
+		int f = k == 0 ? W_POLICY : k == 1 ? W_EVICT : W_HOTPLUG, c = (int)pick(2);
+		size_t len = f == W_EVICT ? generate_evict(w) : generate(w);
+		const char *path = write_path[c][f];
 		ssize_t r;
 
-		r = write(write_fd[c][policy], w, len);
+		r = write(write_fd[c][f], w, len);
 		snapshot(after, sizeof(after));
 		if (r < 0) {
 			rejected++;

@@ -41,6 +41,10 @@ static const char *errname(int err)
 	case ENXIO: return "ENXIO";
 	case EINTR: return "EINTR";
 	case EIO: return "EIO";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EROFS: return "EROFS";
+	case EACCES: return "EACCES";
 	default:
 		snprintf(other, sizeof(other), "E%d", err);
 		return other;

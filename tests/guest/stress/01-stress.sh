@@ -1,12 +1,16 @@
 #!/bin/sh
 # Bounded stress on the debug kernel: 180 s in make check, N s with
 # `make stress DURATION=N` (hotmem.stress_seconds=N; 180 s without it).
-# Concurrent binds (re-binding orphans too) and releases (forced ones too), cgroups made and removed with blocks bound (orphans), root offlining
-# blocks through sysfs, virtio-mem growing and shrinking, hotplug_owner, hotplug_used_pages, memory.hotplug
-# and memory.stat readers, policy flips, processes faulting and freeing
-# memory in the cgroups, and strict-policy OOM kills.  Afterwards: every
-# block is offline and unbound, or bound to exactly one live or orphaned
-# owner whose memory.hotplug agrees with the block's own count, and
+# Concurrent binds (re-binding orphans too) and releases (evictions through
+# memory.hotplug.evict too), cgroups made and removed with blocks bound
+# (orphans), root offlining blocks through sysfs, virtio-mem growing and
+# shrinking, hotplug_owner, hotplug_used_pages, memory.hotplug,
+# memory.hotplug.blocks, memory.hotplug.effective, memory.events and
+# memory.stat readers, policy flips, processes faulting and freeing memory
+# in the cgroups, and strict-policy OOM kills.  Afterwards: every block is
+# offline and unbound, or bound to exactly one live or orphaned owner (by
+# cgroup id) whose memory.hotplug lists it and whose memory.hotplug.blocks
+# agrees with the block's own count, and
 # everything can be given back; the harness checks the kernel log
 # (warnings, KASAN, lockdep) after the test.
 . /hotmem/lib/testlib.sh
@@ -47,9 +51,9 @@ loop() {
 }
 loop bind 'echo "+$(blk)" > $(cg)/memory.hotplug'
 loop release 'echo "-$(blk)" > $(cg)/memory.hotplug'
-loop force 'sleep 0.5; echo "-$(blk) force" > $(cg)/memory.hotplug'
+loop evict 'sleep 0.5; echo "$(blk)" > $(cg)/memory.hotplug.evict'
 loop sysfs 'sleep 0.2; echo offline > $HM_SYSMEM/memory$(blk)/state'
-loop readers 'cat $HM_SYSMEM/memory*/hotplug_owner $HM_SYSMEM/memory*/hotplug_used_pages $HM_CGROOT/hm-st-*/memory.hotplug $HM_CGROOT/hm-st-*/memory.stat'
+loop readers 'cat $HM_SYSMEM/memory*/hotplug_owner $HM_SYSMEM/memory*/hotplug_used_pages $HM_CGROOT/hm-st-*/memory.hotplug $HM_CGROOT/hm-st-*/memory.hotplug.blocks $HM_CGROOT/hm-st-*/memory.hotplug.effective $HM_CGROOT/hm-st-*/memory.events $HM_CGROOT/hm-st-*/memory.stat'
 loop policy 'echo $([ $(rnd 2) = 0 ] && echo strict || echo fallback) > $(cg)/memory.hotplug.policy'
 loop alloc 'c=$(cg); sh -c "echo \$\$ > $c/cgroup.procs && exec hm-alloc $(( $(rnd 48) + 1 )) 1"'
 loop oom 'c=$(cg); echo strict > $c/memory.hotplug.policy; sh -c "echo \$\$ > $c/cgroup.procs && exec hm-alloc 200 0"'
@@ -72,24 +76,29 @@ for n in $blocks; do
 	s=$(cat $HM_SYSMEM/memory$n/state) o=$(cat $HM_SYSMEM/memory$n/hotplug_owner)
 	case "$s:$o" in
 	offline:unbound) continue ;;
-	online:bound\ /*|online:orphan\ /*) ;;
+	online:bound\ [0-9]*|online:orphan\ [0-9]*) ;;
 	*) hm_fail "memory$n: state $s, owner '$o'" ;;
 	esac
-	owners=0
-	for c in $HM_CGROOT/hm-st-*; do
-		grep -q "^$n " $c/memory.hotplug 2>/dev/null && owners=$((owners + 1))
+	owners=0 c=
+	for d in $HM_CGROOT/hm-st-*; do
+		tr ' ' '\n' < $d/memory.hotplug 2>/dev/null | grep -qx "$n" || continue
+		owners=$((owners + 1)) c=$d
 	done
 	case $o in
-	bound*) [ $owners = 1 ] || hm_fail "memory$n is bound ($o) but listed by $owners cgroups" ;;
-	orphan*) [ $owners = 0 ] || hm_fail "orphan memory$n listed by $owners cgroups" ;;
+	bound*) [ $owners = 1 ] || hm_fail "memory$n is bound ($o) but listed by $owners cgroups"
+		[ "$o" = "bound $(hm_cgid $c)" ] ||
+			hm_fail "memory$n is '$o' but listed by ${c#$HM_CGROOT/}, whose id is $(hm_cgid $c)" ;;
+	orphan*) [ $owners = 0 ] || hm_fail "orphan memory$n listed by $owners cgroups"
+		for d in $HM_CGROOT/hm-st-*; do
+			[ "$o" != "orphan $(hm_cgid $d)" ] || hm_fail "memory$n is '$o', the id of the live ${d#$HM_CGROOT/}"
+		done ;;
 	esac
 	used=$(cat $HM_SYSMEM/memory$n/hotplug_used_pages)
-	c=$HM_CGROOT${o#* }
 	if [ "${o%% *}" = bound ]; then
-		line=$(grep "^$n " $c/memory.hotplug)
+		line=$(grep "^$n " $c/memory.hotplug.blocks)
 		case $line in
-		*" used=$((used * 4096)) "*) ;;
-		*) hm_fail "memory$n: hotplug_used_pages $used, memory.hotplug '$line'" ;;
+		*" used=$((used * 4096)) "*" state=bound") ;;
+		*) hm_fail "memory$n: hotplug_used_pages $used, memory.hotplug.blocks '$line'" ;;
 		esac
 	fi
 	hm_log "memory$n: $s, $o, $used pages in use"

@@ -87,7 +87,7 @@ hm_wait() {
 # complaints: "unmovable page", "isolation failed" and "migration failure"
 # are memory offlining saying which page made an offline fail or retry
 # (mem-on-off-test.sh offlines boot memory on purpose, root's offline of a
-# busy orphan and the forced release migrate pages of tasks that may be
+# busy orphan and memory.hotplug.evict migrate pages of tasks that may be
 # exiting meanwhile, and tests assert each offline's result themselves).
 hm_kernel_splats() {
 	dmesg | grep -E 'WARNING:|BUG:|BUG |circular locking|inconsistent lock state|lock held when returning|list_add corruption|list_del corruption|Bad page|bad page state|page dumped because|kernel BUG|general protection' |
@@ -167,6 +167,34 @@ hm_unplug_dimm() {
 # hm_used_pages N: pages of bound or orphaned block N in use.
 hm_used_pages() { cat $HM_SYSMEM/memory$1/hotplug_used_pages; }
 
+# hm_cgid CGROUP: the cgroup's id, as memoryN/hotplug_owner ("bound <id>",
+# "orphan <id>") and memory.hotplug.effective ("owner <id>") show it: the
+# inode number of its directory.  CGROUP is a path under $HM_CGROOT or one
+# relative to it ("hm-a", "/hm-a").  A removed cgroup has no id to read:
+# take it before the rmdir.
+hm_cgid() {
+	case $1 in
+	"$HM_CGROOT" | "$HM_CGROOT"/*) stat -c %i "$1" ;;
+	*) stat -c %i "$HM_CGROOT/${1#/}" ;;
+	esac
+}
+
+# hm_owner N: memoryN/hotplug_owner ("unbound", "bound <id>", "orphan <id>").
+hm_owner() { cat $HM_SYSMEM/memory$1/hotplug_owner; }
+
+# hm_block_line CGROUP N: block N's line of CGROUP's memory.hotplug.blocks
+# ("N size=... used=... free=... state=..."); fails when N is not bound there.
+hm_block_line() { grep "^$2 " "$1/memory.hotplug.blocks"; }
+
+# hm_hp_ids CGROUP: CGROUP's memory.hotplug (its bound block ids, in bind
+# order, space separated), as one line without the newline.
+hm_hp_ids() { cat "$1/memory.hotplug"; }
+
+# hm_event CGROUP KEY [FILE]: a counter of CGROUP's memory.events (or of its
+# FILE, such as memory.events.local); prints nothing when the key is absent
+# (an old kernel), so that a comparison with a number fails.
+hm_event() { awk -v k="$2" '$1 == k { print $2 }' "$1/${3:-memory.events}"; }
+
 # hm_block_pfns N: the first and one-past-last pfn of memory block N.
 hm_block_pfns() {
 	_pages=$(( $(hm_block_size) / 4096 ))
@@ -182,7 +210,7 @@ hm_span_pfns() {
 }
 
 # hm_try FILE DATA: write DATA to FILE with one write(2); prints "ok" or the
-# errno name (EBUSY, EINVAL, ...).
+# errno name (EBUSY, EINVAL, ENOTEMPTY, EOPNOTSUPP, ...: hm-timed-write's).
 hm_try() {
 	_r=$(hm-timed-write "$1" "$2")
 	case $_r in
