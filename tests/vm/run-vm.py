@@ -48,9 +48,10 @@ VMM_STEP = "2M"
 # How long virtio-mem's size may take to follow under TCG (1 GiB in the
 # benchmark): the guest's hotmem-provider waits longer (testlib.sh).
 VMM_RESIZE_TIMEOUT_MS = 120000
-# The peer VM (hm_req peer-start): hotmem-vmm's name for it, and its size: the
-# least that boots the test initramfs (unpacked, then copied to a tmpfs) and
-# runs one container, whose memory is plugged for it into virtio-mem.
+# The peer VM (hm_req peer-start): hotmem-vmm's name for it, and its size:
+# enough to boot the test initramfs (85 MiB, held twice while init copies it
+# to a tmpfs; with 256 MiB the kernel cannot even unpack it) and to run one
+# container, whose memory is plugged for it into virtio-mem.
 PEER = "peer"
 PEER_BOOT_MEM = "384M"
 PEER_VMEM_MAX = "512M"
