@@ -5,7 +5,7 @@
 # policy and budget pass, the daemon and the provider pass the integration
 # test against fake VMs (fake QMP, fake sysfs, a pty as the serial port),
 # and the systemd unit passes `systemd-analyze verify`.  Against a real
-# QEMU and guest they are tested in the VM (tests/guest/hook/08, 19-21, and
+# QEMU and guest they are tested in the VM (tests/guest/hook/08, 19-22, and
 # every virtio-mem resize of the guest tests; docs/vmm.md).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)

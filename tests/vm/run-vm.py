@@ -11,6 +11,10 @@ The host side of the harness:
   * answers the guest's requests ("@@REQ <seq> <cmd> <args>") by driving QEMU
     over QMP (plug/unplug DIMMs, read virtio-mem's size), reading QEMU's
     resident memory, restarting hotmem-vmm;
+  * on request (peer-start), boots a second, smaller "peer" VM that the same
+    hotmem-vmm serves on the same budget, running the guest suite "peer",
+    answers its requests too, and passes words between the two guests
+    (peer-post, peer-wait) so that a test can order what each VM does;
   * turns "@@HM RESULT <name> PASS|FAIL|SKIP [reason]" lines into per-test
     result lines, appends them to --results, and prints
     "N passed, N failed, N skipped";
@@ -44,6 +48,13 @@ VMM_STEP = "2M"
 # How long virtio-mem's size may take to follow under TCG (1 GiB in the
 # benchmark): the guest's hotmem-provider waits longer (testlib.sh).
 VMM_RESIZE_TIMEOUT_MS = 120000
+# The peer VM (hm_req peer-start): hotmem-vmm's name for it, and its size:
+# enough to boot the test initramfs (85 MiB, held twice while init copies it
+# to a tmpfs; with 256 MiB the kernel cannot even unpack it) and to run one
+# container, whose memory is plugged for it into virtio-mem.
+PEER = "peer"
+PEER_BOOT_MEM = "384M"
+PEER_VMEM_MAX = "512M"
 
 
 class QMPError(Exception):
@@ -123,10 +134,12 @@ class QMP:
 
 
 class VMM:
-    """hotmem-vmm for this VM: its configuration, its process, its log.
+    """hotmem-vmm for the VMs: its configuration, its process, its log.
 
+    It serves the main VM ("test") and, while it runs, the peer VM
+    (add_vm/remove_vm, then a restart: hotmem-vmm reads its VMs at start).
     Its stderr goes to the log as "[vmm] ..." lines; restart() stops it and
-    starts it again and waits until it serves the VM again (QMP read, the
+    starts it again and waits until it serves every VM again (QMP read, the
     guest's port connected: QEMU reconnects within a second).
     """
 
@@ -136,20 +149,27 @@ class VMM:
         self.log = log
         self.max = parse_size(args.vmem_max)
         self.budget = parse_size(args.vmm_budget) if args.vmm_budget else self.max
-        self.qmp = f"{tmp}/vmm-qmp.sock"
-        self.serial = f"{tmp}/hotmem.sock"
         self.conf = f"{tmp}/hotmem-vmm.conf"
+        # name -> (QMP socket, the guest port's socket, max)
+        self.vms = {"test": (f"{tmp}/vmm-qmp.sock", f"{tmp}/hotmem.sock", self.max)}
         self.proc = None
         self.unexpected = None      # how it exited when not asked to
         self.cond = threading.Condition()
         self.lines = []             # of the current process
 
+    def add_vm(self, name, qmp, serial, vmax):
+        self.vms[name] = (qmp, serial, vmax)
+
+    def remove_vm(self, name):
+        self.vms.pop(name, None)
+
     def write_conf(self, budget):
         with open(self.conf, "w") as f:
             f.write(f"# written by tests/vm/run-vm.py\nbudget = {budget}\nstep = {VMM_STEP}\n"
-                    f"resize_timeout_ms = {VMM_RESIZE_TIMEOUT_MS}\nretry_ms = 200\n"
-                    f"[vm test]\nqmp = {self.qmp}\nserial = {self.serial}\n"
-                    f"device = {VMEM_ID}\nmax = {self.max}\n")
+                    f"resize_timeout_ms = {VMM_RESIZE_TIMEOUT_MS}\nretry_ms = 200\n")
+            for name, (qmp, serial, vmax) in self.vms.items():
+                f.write(f"[vm {name}]\nqmp = {qmp}\nserial = {serial}\n"
+                        f"device = {VMEM_ID}\nmax = {vmax}\n")
 
     def _reader(self, proc):
         for raw in proc.stderr:
@@ -183,8 +203,8 @@ class VMM:
             self.proc = subprocess.Popen([self.binary, "-c", self.conf], stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         threading.Thread(target=self._reader, args=(self.proc,), daemon=True).start()
-        # it listens on the guest's socket before it says "serving"
-        if not self.wait_for("serving 1 VMs", 10):
+        # it listens on the guests' sockets before it says "serving"
+        if not self.wait_for(f"serving {len(self.vms)} VMs", 10):
             raise RuntimeError("hotmem-vmm did not start: " + " / ".join(self.lines[-5:]))
 
     def stop(self):
@@ -207,11 +227,12 @@ class VMM:
             self.start(budget)
         except RuntimeError as e:
             raise QMPError(str(e)) from None
-        if not (self.wait_for("test: VMM reachable", 15) and
-                self.wait_for("the guest's port is connected", 15)):
-            raise QMPError("hotmem-vmm restarted but does not serve the VM: " +
-                           " / ".join(self.lines[-5:]))
-        return f"pid={self.proc.pid} budget={budget or self.budget}"
+        for name in self.vms:
+            if not (self.wait_for(f"{name}: VMM reachable", 15) and
+                    self.wait_for(f"{name}: the guest's port is connected", 15)):
+                raise QMPError(f"hotmem-vmm restarted but does not serve VM {name}: " +
+                               " / ".join(self.lines[-5:]))
+        return f"pid={self.proc.pid} budget={budget or self.budget} vms={','.join(self.vms)}"
 
     def check(self):
         if self.unexpected:
@@ -233,11 +254,14 @@ class Host:
 
     VMEM = f"/machine/peripheral/{VMEM_ID}"
 
-    def __init__(self, qmp, log, vmm, qemu_pid):
+    def __init__(self, qmp, log, vmm, qemu_pid, vmem_max, peers, who="main"):
         self.qmp = qmp
         self.log = log
         self.vmm = vmm
         self.qemu_pid = qemu_pid
+        self.vmem_max = vmem_max    # the size of virtio-mem's memory backend
+        self.peers = peers          # the peer VM and the words the VMs post
+        self.who = who              # "main" or "peer": who asks
         self.dimms = 0
         self.live = []      # DIMMs plugged and not yet unplugged
 
@@ -307,41 +331,78 @@ class Host:
                 if w and not w[0].endswith(":") and "-" in w[0]:
                     lo, hi = (int(x, 16) for x in w[0].split("-"))
                     size = hi - lo
-                elif w and w[0] == "Rss:" and size == self.vmm.max:
+                elif w and w[0] == "Rss:" and size == self.vmem_max:
                     vmem.append(int(w[1]) * 1024)
         if len(total) != 1 or len(vmem) != 1:
             raise OSError(f"/proc/{self.qemu_pid}: {len(total)} Rss totals, "
-                          f"{len(vmem)} mappings of {self.vmm.max} bytes (virtio-mem's backend)")
+                          f"{len(vmem)} mappings of {self.vmem_max} bytes (virtio-mem's backend)")
         return f"{total[0]} {vmem[0]}"
+
+    def _main_only(self, what):
+        if self.who != "main":
+            raise QMPError(f"{what}: only the main VM may ask")
 
     def req_vmm_restart(self, budget_mib=None):
         """Stop hotmem-vmm and start it again (with a budget of BUDGET_MIB
-        MiB, default the harness's); answers once it serves the VM again."""
+        MiB, default the harness's); answers once it serves the VMs again."""
+        self._main_only("vmm-restart")
         return self.vmm.restart(int(budget_mib) << 20 if budget_mib else None)
 
     def req_vmm_check(self):
         """hotmem-vmm is the process the harness started last, still running."""
         return self.vmm.check()
 
+    def req_peer_start(self, budget_mib):
+        """Boot the peer VM and restart hotmem-vmm serving both VMs with a
+        budget of BUDGET_MIB MiB; answers once it serves both."""
+        self._main_only("peer-start")
+        return self.peers.start(int(budget_mib) << 20)
 
-def qemu_cmdline(args, tmp):
+    def req_peer_stop(self, timeout="120"):
+        """Let the peer VM finish (up to TIMEOUT s, then kill it), restart
+        hotmem-vmm for the main VM alone with the harness's budget; answers
+        the peer's results, an error unless all passed."""
+        self._main_only("peer-stop")
+        return self.peers.stop(float(timeout))
+
+    def req_peer_post(self, word):
+        """Tell the other VM WORD (it waits with peer-wait)."""
+        return self.peers.post(self.who, word)
+
+    def req_peer_wait(self, word, timeout="300"):
+        """Wait until the other VM posted WORD; an error at once if it
+        posted "failed" or is gone, and after TIMEOUT seconds."""
+        return self.peers.wait("peer" if self.who == "main" else "main", word, float(timeout))
+
+
+def qemu_cmdline(args, tmp, peer=False):
     # Hot-plugged memory appears offline (the tests and the hook decide how
     # to online it).  movable_node: a block onlined with plain "online" that
     # lies outside every zone goes to ZONE_MOVABLE instead of ZONE_NORMAL.
     # mem-on-off-test.sh re-onlines what it offlines that way; a DIMM block at
     # the edge of ZONE_MOVABLE, once offline, lies outside it, and in
     # ZONE_NORMAL it would take kernel allocations and never unplug again.
-    #
-    # Two NUMA nodes: node 0 has the CPUs and the boot memory, node 1 starts
-    # empty and gets memory only from DIMMs plugged there (dimm-add MIB 1),
-    # for the placement tests (mempolicy, cpuset).
+    suites = PEER if peer else ",".join(args.suites)
     append = ("console=ttyS0 memhp_default_state=offline movable_node panic=-1 oops=panic "
-              f"loglevel=4 hotmem.suites={','.join(args.suites)} {args.append}").strip()
+              f"loglevel=4 hotmem.suites={suites} {'' if peer else args.append}").strip()
+    if peer:
+        # The peer only runs a container: one vCPU, one NUMA node, no DIMM
+        # slot; maxmem leaves room for virtio-mem.
+        vmem_max = PEER_VMEM_MAX
+        maxmem = parse_size(PEER_BOOT_MEM) + parse_size(PEER_VMEM_MAX)
+        machine = ["-smp", "1", "-m", f"{PEER_BOOT_MEM},maxmem={maxmem}"]
+    else:
+        # Two NUMA nodes: node 0 has the CPUs and the boot memory, node 1
+        # starts empty and gets memory only from DIMMs plugged there
+        # (dimm-add MIB 1), for the placement tests (mempolicy, cpuset).
+        vmem_max = args.vmem_max
+        machine = [
+            "-smp", "2", "-m", f"{args.boot_mem},slots=8,maxmem={args.max_mem}",
+            "-object", f"memory-backend-ram,id=ram0,size={args.boot_mem}",
+            "-numa", "node,nodeid=0,cpus=0-1,memdev=ram0", "-numa", "node,nodeid=1",
+        ]
     return [
-        args.qemu, "-machine", "pc,accel=tcg", "-cpu", "max", "-smp", "2",
-        "-m", f"{args.boot_mem},slots=8,maxmem={args.max_mem}",
-        "-object", f"memory-backend-ram,id=ram0,size={args.boot_mem}",
-        "-numa", "node,nodeid=0,cpus=0-1,memdev=ram0", "-numa", "node,nodeid=1",
+        args.qemu, "-machine", "pc,accel=tcg", "-cpu", "max", *machine,
         "-kernel", args.kernel, "-initrd", args.initrd, "-append", append,
         "-display", "none", "-no-reboot", "-nodefaults",
         "-serial", "stdio",
@@ -351,13 +412,190 @@ def qemu_cmdline(args, tmp):
         # hotmem-vmm's own QMP socket (QMP serves one client per socket)
         "-qmp", f"unix:{tmp}/vmm-qmp.sock,server=on,wait=off",
         # no prealloc: unplugged blocks are discarded and go back to the host
-        "-object", f"memory-backend-ram,id=vmem0mem,size={args.vmem_max}",
+        "-object", f"memory-backend-ram,id=vmem0mem,size={vmem_max}",
         "-device", f"virtio-mem-pci,id={VMEM_ID},memdev=vmem0mem,requested-size=0,block-size=2M",
         # the guest's port to hotmem-vmm, which listens (docs/vmm.md)
         "-device", "virtio-serial-pci,id=vser0",
         "-chardev", f"socket,id=hotmem0,path={tmp}/hotmem.sock,reconnect=1",
         "-device", f"virtserialport,bus=vser0.0,chardev=hotmem0,name={PORT_NAME}",
     ]
+
+
+def boot_qemu(cmd, tmp, timeout=30):
+    """Start QEMU; return it and the request channel (ttyS1), connected.
+    The request chardev waits for us before the guest starts."""
+    qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    try:
+        while not os.path.exists(f"{tmp}/req.sock"):
+            if time.monotonic() > deadline or qemu.poll() is not None:
+                raise RuntimeError("QEMU did not start: " +
+                                   (qemu.stdout.read().decode(errors="replace")
+                                    if qemu.poll() is not None else "timeout"))
+            time.sleep(0.05)
+        # QEMU creates the socket file before it listens on it: retry.
+        while True:
+            req = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                req.connect(f"{tmp}/req.sock")
+                return qemu, req
+            except ConnectionRefusedError:
+                req.close()
+                if time.monotonic() > deadline or qemu.poll() is not None:
+                    raise
+                time.sleep(0.05)
+    except BaseException:
+        if qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()
+        raise
+
+
+class Peers:
+    """The peer VM and the words the two VMs post each other.
+
+    peer-start boots a second, smaller VM from the same kernel and
+    initramfs, running the guest suite "peer" (tests/guest/peer/), and
+    restarts hotmem-vmm with both VMs in its configuration on the budget the
+    main VM names; its console goes to the log as "[peer] ..." lines, its
+    requests are served like the main VM's (a thread of its own).  The
+    guests order what they do with peer-post WORD and peer-wait WORD: a wait
+    ends when the other VM posted WORD, and fails at once when it posted
+    "failed" or is gone (the peer's QEMU exited; the main VM asked
+    peer-stop).  peer-stop lets the peer's guest finish, removes it from
+    hotmem-vmm and answers its results.
+    """
+
+    def __init__(self, args, tmp, vmm, log):
+        self.args = args
+        self.tmp = tmp
+        self.vmm = vmm
+        self.log = log
+        self.cond = threading.Condition()
+        self.posted = set()         # (who, word)
+        self.gone = set()           # who will post nothing more
+        self.qemu = None
+        self.results = []           # the peer's (test, verdict, reason)
+        self.booted = self.done = False
+        self.console = None
+        self.runs = 0
+
+    def plog(self, line):
+        self.log(f"[peer] {line}")
+
+    def start(self, budget):
+        if self.qemu is not None:
+            raise QMPError("the peer VM is already running")
+        self.runs += 1
+        d = f"{self.tmp}/peer{self.runs}"
+        os.mkdir(d)
+        with self.cond:
+            self.posted, self.gone = set(), set()
+            self.results, self.booted, self.done = [], False, False
+        t0 = time.monotonic()
+        try:
+            self.qemu, req = boot_qemu(qemu_cmdline(self.args, d, peer=True), d)
+        except (RuntimeError, OSError) as e:
+            raise QMPError(f"peer: {e}") from None
+        self.console = threading.Thread(target=self._console, args=(self.qemu,), daemon=True)
+        self.console.start()
+        try:
+            qmp = QMP(f"{d}/qmp.sock")
+            host = Host(qmp, self.plog, self.vmm, self.qemu.pid, parse_size(PEER_VMEM_MAX),
+                        self, who="peer")
+            threading.Thread(target=serve_requests, args=(req, host, self.plog),
+                             daemon=True).start()
+            self.vmm.add_vm(PEER, f"{d}/vmm-qmp.sock", f"{d}/hotmem.sock",
+                            parse_size(PEER_VMEM_MAX))
+            r = self.vmm.restart(budget)
+        except (QMPError, OSError) as e:
+            self.kill()
+            try:
+                self.vmm.restart()
+            except QMPError:
+                pass
+            raise QMPError(f"peer: {e}") from None
+        return f"peer pid={self.qemu.pid} up in {time.monotonic() - t0:.1f}s; hotmem-vmm {r}"
+
+    def _console(self, qemu):
+        for raw in qemu.stdout:
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            self.plog(line)
+            with self.cond:
+                if line.startswith("@@HM RESULT "):
+                    parts = line.split(None, 4)
+                    self.results.append((parts[2], parts[3], parts[4] if len(parts) > 4 else ""))
+                elif line.startswith("@@HM BOOTED"):
+                    self.booted = True
+                elif line.startswith("@@HM DONE"):
+                    self.done = True
+        qemu.wait()
+        with self.cond:
+            self.gone.add("peer")
+            self.cond.notify_all()
+
+    def post(self, who, word):
+        with self.cond:
+            self.posted.add((who, word))
+            self.cond.notify_all()
+        return f"{who} posted {word}"
+
+    def wait(self, who, word, timeout):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while (who, word) not in self.posted:
+                if (who, "failed") in self.posted:
+                    raise QMPError(f"{who} failed (posted 'failed')" + self._state(who))
+                if who in self.gone:
+                    raise QMPError(f"{who} is gone" + self._state(who))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise QMPError(f"{who} did not post '{word}' in {timeout:.0f}s" +
+                                   self._state(who))
+                self.cond.wait(min(left, 1))
+        return f"{who} posted {word}"
+
+    def _state(self, who):
+        if who != "peer":
+            return ""
+        return (f" (peer: booted={'yes' if self.booted else 'no'}, results: " +
+                ("; ".join(f"{n} {v} {r}".strip() for n, v, r in self.results) or "none") + ")")
+
+    def kill(self):
+        """End the peer's QEMU now (the harness's end, a failed start)."""
+        self.vmm.remove_vm(PEER)
+        if self.qemu is None:
+            return
+        if self.qemu.poll() is None:
+            self.qemu.kill()
+        self.qemu.wait()
+        self.qemu = None
+
+    def stop(self, timeout):
+        if self.qemu is None:
+            raise QMPError("no peer VM is running")
+        # a peer still waiting for the main VM stops waiting
+        with self.cond:
+            self.gone.add("main")
+            self.cond.notify_all()
+        try:
+            self.qemu.wait(timeout=timeout)
+            killed = False
+        except subprocess.TimeoutExpired:
+            killed = True
+        self.kill()
+        self.console.join(5)
+        r = self.vmm.restart()
+        with self.cond:
+            res = "; ".join(f"{n} {v} {why}".strip() for n, v, why in self.results) or "none"
+            ok = (self.done and not killed and self.results and
+                  all(v == "PASS" for _, v, _ in self.results))
+        if not ok:
+            raise QMPError(f"peer {'killed after ' + str(int(timeout)) + 's' if killed else 'ended'}"
+                           f" (booted={'yes' if self.booted else 'no'}, done={'yes' if self.done else 'no'}),"
+                           f" results: {res}; hotmem-vmm {r}")
+        return f"peer results: {res}; hotmem-vmm {r}"
 
 
 def serve_requests(sock, host, log):
@@ -447,33 +685,15 @@ def main():
     except RuntimeError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         sys.exit(f"run-vm: {args.name}: {e}")
-    qemu = subprocess.Popen(qemu_cmdline(args, tmp), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peers = Peers(args, tmp, vmm, log)
+    qemu = None
     done = False
     booted = False
     t_start = time.monotonic()
     try:
-        # The request chardev waits for us before the guest starts.
-        deadline = time.monotonic() + 30
-        while not os.path.exists(f"{tmp}/req.sock"):
-            if time.monotonic() > deadline or qemu.poll() is not None:
-                raise RuntimeError("QEMU did not start: " +
-                                   (qemu.stdout.read().decode(errors="replace")
-                                    if qemu.poll() is not None else "timeout"))
-            time.sleep(0.05)
-        # QEMU creates the socket file before it listens on it: retry.
-        while True:
-            req = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                req.connect(f"{tmp}/req.sock")
-                break
-            except ConnectionRefusedError:
-                req.close()
-                if time.monotonic() > deadline or qemu.poll() is not None:
-                    raise
-                time.sleep(0.05)
+        qemu, req = boot_qemu(qemu_cmdline(args, tmp), tmp)
         qmp = QMP(f"{tmp}/qmp.sock")
-        host = Host(qmp, log, vmm, qemu.pid)
+        host = Host(qmp, log, vmm, qemu.pid, vmm.max, peers)
         threading.Thread(target=serve_requests, args=(req, host, log), daemon=True).start()
 
         lines = queue.Queue()
@@ -514,12 +734,13 @@ def main():
     except Exception as e:  # the harness itself failed: say so, count it
         log(f"[host] harness error: {e}")
     finally:
-        if qemu.poll() is None:
+        if qemu is not None and qemu.poll() is None:
             try:
                 qemu.wait(timeout=10 if done else 0.1)
             except subprocess.TimeoutExpired:
                 qemu.kill()
                 qemu.wait()
+        peers.kill()
         vmm.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -33,6 +33,17 @@ hm_ns_of()  { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 #                    MiB; default the harness's); returns once it serves the
 #                    VM again
 #   vmm-check        hotmem-vmm still runs (the process the harness started)
+#   peer-start MiB   boot the peer VM (smaller, running the suite "peer")
+#                    and restart hotmem-vmm serving both VMs on a budget of
+#                    MiB; returns once it serves both
+#   peer-post WORD   tell the other VM WORD (either VM may post)
+#   peer-wait WORD [SECONDS]  wait until the other VM posted WORD; fails at
+#                    once when it posted "failed" or is gone, and after
+#                    SECONDS (default 300)
+#   peer-stop [SECONDS]  let the peer VM finish (killed after SECONDS,
+#                    default 120), restart hotmem-vmm for this VM alone with
+#                    the harness's budget; prints the peer's results and
+#                    fails unless they all passed
 # One request is answered in the guest, because virtio-mem is resized by
 # hotmem-vmm alone (its accounting must see every resize):
 #   vmem-resize MiB  hotmem-provider set: hotmem-vmm grows or shrinks
