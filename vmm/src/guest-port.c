@@ -105,49 +105,15 @@ static int read_line(struct vmm_port *p, char **line, vmm_error_t *err)
 	}
 }
 
-/*
- * Write all of @buf.  While nothing is connected on the host side (hotmem-vmm
- * down, or QEMU reconnecting to it), a virtio-serial port refuses writes and
- * polls as POLLHUP at once: wait for the host in 100 ms steps, not spinning.
- */
-static int port_write(struct vmm_port *p, const char *buf, size_t len, vmm_error_t *err)
-{
-	int hup = 0;
-
-	while (len) {
-		struct pollfd pf = { .fd = p->fd, .events = POLLOUT };
-		ssize_t n = write(p->fd, buf, len);
-		int left;
-
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return vmm_fail(err, errno, "writing to the port");
-		left = vmm_ms_left(p->deadline);
-		if (left > 0 && poll(&pf, 1, left) > 0 && (pf.revents & POLLHUP)) {
-			hup = 1;
-			poll(NULL, 0, left < 100 ? left : 100);
-			continue;
-		}
-		if (vmm_ms_left(p->deadline) == 0)
-			return vmm_fail(err, ETIMEDOUT, "writing to the port: %s",
-					hup ? "nothing connected on the host side (is hotmem-vmm running?)"
-					    : "timed out");
-	}
-	return 0;
-}
-
 int vmm_port_ask(struct vmm_port *p, const char *req, const char *id, char **rest, vmm_error_t *err)
 {
 	size_t idlen = strlen(id);
 
-	if (port_write(p, req, strlen(req), err) < 0)
-		return -1;
+	/* hotmem-vmm down, or QEMU reconnecting to it: wait for the host */
+	if (vmm_write_all(p->fd, req, strlen(req), p->deadline, true, err) < 0)
+		return vmm_error_wrap(err, "writing to the port%s",
+				      (*err)->errnum == ETIMEDOUT ? " (is hotmem-vmm running?)"
+								  : "");
 	for (;;) {
 		cleanup_free char *line = NULL;
 

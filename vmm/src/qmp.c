@@ -102,8 +102,8 @@ static int execute(struct vmm_qmp *q, yajl_gen g, unsigned long long id, unsigne
 
 	if (yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok)
 		return vmm_fail(err, EINVAL, "building a QMP command");
-	if (vmm_write_all(q->fd, (const char *)json, len, deadline, err) < 0 ||
-	    vmm_write_all(q->fd, "\n", 1, deadline, err) < 0)
+	if (vmm_write_all(q->fd, (const char *)json, len, deadline, false, err) < 0 ||
+	    vmm_write_all(q->fd, "\n", 1, deadline, false, err) < 0)
 		return vmm_error_wrap(err, "sending to QMP");
 	for (;;) {
 		cleanup_val yajl_val v = NULL;

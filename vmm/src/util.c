@@ -61,8 +61,11 @@ int vmm_set_nonblock(int fd, vmm_error_t *err)
 	return 0;
 }
 
-int vmm_write_all(int fd, const char *buf, size_t len, uint64_t deadline_ns, vmm_error_t *err)
+int vmm_write_all(int fd, const char *buf, size_t len, uint64_t deadline_ns, bool wait_peer,
+		  vmm_error_t *err)
 {
+	bool hup = false;
+
 	while (len) {
 		ssize_t n = write(fd, buf, len);
 
@@ -78,8 +81,15 @@ int vmm_write_all(int fd, const char *buf, size_t len, uint64_t deadline_ns, vmm
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
 		int left = vmm_ms_left(deadline_ns);
 
-		if (left == 0 || poll(&p, 1, left) == 0)
-			return vmm_fail(err, ETIMEDOUT, "write");
+		if (left > 0 && poll(&p, 1, left) > 0 && (p.revents & POLLHUP) && wait_peer) {
+			/* nobody on the other side yet: poll() says so at once */
+			hup = true;
+			poll(NULL, 0, left < 100 ? left : 100);
+			continue;
+		}
+		if (vmm_ms_left(deadline_ns) == 0)
+			return vmm_fail(err, ETIMEDOUT, "write: %s",
+					hup ? "nothing connected on the other side" : "timed out");
 	}
 	return 0;
 }

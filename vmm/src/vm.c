@@ -48,7 +48,7 @@ bool vmm_vm_send(struct vmm_vm *vm, const char *line)
 	if (vm->conn_fd < 0)
 		return false;
 	if (vmm_write_all(vm->conn_fd, line, strlen(line), vmm_now_ns() + SEND_MS * 1000000ull,
-			  &err) < 0) {
+			  false, &err) < 0) {
 		vmm_vm_disconnect(vm, vmm_error_msg(err));
 		return false;
 	}
