@@ -152,8 +152,7 @@ static void sweep(struct hm_ctx *c, const struct hm_block *blocks, size_t nblock
 			       (unsigned long long)blocks[i].owner_id);
 		else if (p->full)
 			hm_log("gc: orphan block %ld of cgroup id %llu: %s: %s", blocks[i].id,
-			       (unsigned long long)blocks[i].owner_id, e2.msg,
-			       strerror(e2.errnum));
+			       (unsigned long long)blocks[i].owner_id, e2.msg, strerror(e2.errnum));
 	}
 }
 

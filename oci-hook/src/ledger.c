@@ -242,8 +242,8 @@ int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm
 					       "corrupt record (no header)");
 			if (parse_ll(line + 14, &v) < 0 || v < 1 || v > HM_LEDGER_VERSION)
 				return hm_fail(err, HM_EXIT_LEDGER, EPROTO,
-					       "record format '%.32s' is not version 1..%d", line + 14,
-					       HM_LEDGER_VERSION);
+					       "record format '%.32s' is not version 1..%d",
+					       line + 14, HM_LEDGER_VERSION);
 			continue;
 		}
 		if (strcmp(line, "end") == 0) {

@@ -42,12 +42,12 @@
 struct watch {
 	char *id;
 	char *cgroup;
-	int wd;	    /* -1: no watch (the cgroup is gone, or could not be watched) */
-	int mem_wd; /* memory.events; -1: none */
-	bool check; /* an event came: look at it */
-	bool pool;  /* ... on memory.events: look at the pool too */
+	int wd;		  /* -1: no watch (the cgroup is gone, or could not be watched) */
+	int mem_wd;	  /* memory.events; -1: none */
+	bool check;	  /* an event came: look at it */
+	bool pool;	  /* ... on memory.events: look at the pool too */
 	uint64_t pool_at; /* when the pool was last looked at for an event */
-	bool seen;  /* still a bound record (rebuild) */
+	bool seen;	  /* still a bound record (rebuild) */
 	bool have_last;
 	bool capped;	       /* not grown at this bound and memory.max: said once */
 	uint64_t capped_bound; /* hotplug_bound then */
