@@ -127,6 +127,14 @@ static void snapshot(char *out, size_t room)
 		len += slurp(i, out + len, room - len);
 }
 
+/* A block id: one of ours twice as often as a made-up or boot one. */
+static long pick_block(void)
+{
+	if (pick(3) == 0)
+		return pick(2) ? (long)pick(1u << 20) : blocks[0] - 1;
+	return blocks[pick((unsigned int)nblocks)];
+}
+
 /* One token naming a block in some form, or junk. */
 static int token(char *p, size_t room)
 {
@@ -137,19 +145,10 @@ static int token(char *p, size_t room)
 		"+\x01", "-\x7f", "+9\x1b[2J", "\\n", "+2147483648", "+4294967296",
 	};
 	static const char *const sign[] = { "+", "-", "", "++", "--", "+-" };
-	long id;
 
-	switch (pick(4)) {
-	case 0:
+	if (pick(4) == 0)
 		return snprintf(p, room, "%s", junk[pick(sizeof(junk) / sizeof(junk[0]))]);
-	case 1: /* a made-up or boot block */
-		id = pick(2) ? (long)pick(1u << 20) : blocks[0] - 1;
-		break;
-	default: /* one of ours */
-		id = blocks[pick((unsigned int)nblocks)];
-		break;
-	}
-	return snprintf(p, room, "%s%ld", sign[pick(6)], id);
+	return snprintf(p, room, "%s%ld", sign[pick(6)], pick_block());
 }
 
 static size_t generate(char *w)
@@ -191,19 +190,9 @@ static size_t generate(char *w)
 /* For memory.hotplug.evict: mostly a bare block id, else anything. */
 static size_t generate_evict(char *w)
 {
-	long id;
-
-	switch (pick(4)) {
-	case 0:
+	if (pick(4) == 0)
 		return generate(w);
-	case 1: /* a made-up or boot block */
-		id = pick(2) ? (long)pick(1u << 20) : blocks[0] - 1;
-		break;
-	default: /* one of ours */
-		id = blocks[pick((unsigned int)nblocks)];
-		break;
-	}
-	return (size_t)snprintf(w, MAXW, pick(2) ? "%ld\n" : "%ld", id);
+	return (size_t)snprintf(w, MAXW, pick(2) ? "%ld\n" : "%ld", pick_block());
 }
 
 int main(int argc, char **argv)
