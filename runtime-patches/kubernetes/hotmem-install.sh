@@ -17,6 +17,10 @@
 #              crun/hotmem-hooks.jq
 #   HOTMEM_DEFAULT_SPEC  (containerd) a command printing containerd's default
 #              OCI spec; default: `ctr oci spec` on the node (chroot <root>)
+#   HOTMEM_CONFIG_DUMP  (containerd 1.6/1.7) a command printing containerd's
+#              configuration as it reads it; default: `containerd config
+#              dump` on the node (chroot <root>).  The drop-in carries the
+#              node's whole CRI table (containerd_dropin below says why).
 #
 # Refuses (exit 3, nothing installed) on a kernel without memory.hotplug, and
 # for containerd when its config.toml does not import
@@ -94,6 +98,57 @@ put() {
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# node_cmd CMD...: run CMD as on the node (chroot <root> unless it is /).
+node_cmd() {
+	if [ -z "$root" ] || [ "$root" = / ]; then "$@"; else chroot "$root" "$@"; fi
+}
+
+# The containerd 1.6/1.7 drop-in.  containerd reads an imported file's
+# plugin table as the whole table (the last file naming the CRI plugin
+# wins over config.toml), and a runtimes table as every runtime (runc would
+# be gone, and with it the CRI plugin, whose default runtime it is).  So the
+# drop-in is the node's CRI table as containerd reads it now (`containerd
+# config dump`: config.toml, its imports and the defaults), without an
+# earlier crun-hotmem, plus the handler from containerd/config.toml, whose
+# SystemdCgroup follows runc's (the kubelet's cgroup driver).
+containerd_dropin() {
+	if [ -n "${HOTMEM_CONFIG_DUMP:-}" ]; then
+		sh -c "$HOTMEM_CONFIG_DUMP"
+	else
+		node_cmd containerd config dump
+	fi > "$tmp/dump.toml" 2> "$tmp/dump.err" ||
+		die "could not read containerd's configuration (containerd config dump): $(head -n 3 "$tmp/dump.err"); nothing changed for containerd"
+	awk -v cri='plugins."io.containerd.grpc.v1.cri"' \
+	    -v ours='plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun-hotmem' '
+		/^[[:space:]]*\[/ {
+			h = $0
+			gsub(/^[[:space:]]*\[+|\]+[[:space:]]*$/, "", h)
+			keep = index(h, cri) == 1 && (h == cri || substr(h, length(cri) + 1, 1) == ".") &&
+			       !(index(h, ours) == 1 && (h == ours || substr(h, length(ours) + 1, 1) == "."))
+		}
+		keep' "$tmp/dump.toml" > "$tmp/cri.toml"
+	grep -q '^[[:space:]]*\[plugins\."io\.containerd\.grpc\.v1\.cri"\]' "$tmp/cri.toml" ||
+		die "containerd's configuration has no CRI plugin table (disabled_plugins?); nothing changed for containerd"
+	sysd=$(awk -v t='plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options' '
+		/^[[:space:]]*\[/ { h = $0; gsub(/^[[:space:]]*\[+|\]+[[:space:]]*$/, "", h); next }
+		h == t && $1 == "SystemdCgroup" && $2 == "=" { v = $3 }
+		END { print (v == "true" ? "true" : "false") }' "$tmp/cri.toml")
+	echo "version = 2"
+	echo "# Written by hotmem-install.sh: the node's CRI plugin table as containerd"
+	echo "# read it (containerd config dump), then the crun-hotmem handler.  Run the"
+	echo "# installer again after changing the CRI settings in config.toml: this"
+	echo "# file, imported last, replaces the CRI table of config.toml as a whole."
+	echo
+	cat "$tmp/cri.toml"
+	echo
+	sed -e '/^version *=/d' -e "s/^\([[:space:]]*SystemdCgroup = \).*/\1$sysd/" \
+		"$payload/containerd/config.toml"
+}
+# Before anything is installed: a refusal leaves the node as it was.
+if [ "$runtime" = containerd ]; then
+	containerd_dropin > "$tmp/dropin.toml"
+fi
+
 put 0755 "$payload/hotmem-hook" $HOOK
 if [ -e "$root$CONF" ]; then
 	echo "kept $CONF"
@@ -121,7 +176,7 @@ crio)
 	;;
 containerd | containerd2)
 	if [ "$runtime" = containerd ]; then
-		put 0644 "$payload/containerd/config.toml" $CTRD_DROPIN
+		put 0644 "$tmp/dropin.toml" $CTRD_DROPIN
 	else
 		put 0644 "$payload/containerd/config-v3.toml" $CTRD_DROPIN
 	fi
@@ -129,10 +184,8 @@ containerd | containerd2)
 	# the default spec as a whole, so it starts from the node's own).
 	if [ -n "${HOTMEM_DEFAULT_SPEC:-}" ]; then
 		sh -c "$HOTMEM_DEFAULT_SPEC" > "$tmp/default.json"
-	elif [ "$root" = "" ]; then
-		ctr oci spec > "$tmp/default.json"
 	else
-		chroot "$root" ctr oci spec > "$tmp/default.json"
+		node_cmd ctr oci spec > "$tmp/default.json"
 	fi || die "could not get containerd's default spec (ctr oci spec)"
 	jq --arg hook $HOOK --arg stderr /var/log/hotmem-hook.log \
 		-f "$payload/crun/hotmem-hooks.jq" "$tmp/default.json" > "$tmp/spec.json" ||

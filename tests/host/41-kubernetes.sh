@@ -199,15 +199,59 @@ why=
 [ -z "$why" ] && [ "$(files $r)" = "$before" ] || why=${why:-"files installed: $(files $r)"}
 verdict installer-containerd-needs-imports
 
-printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n' > $r/etc/containerd/config.toml
+# A node's config.toml as Debian's containerd package ships it, importing
+# the drop-in directory (here under the scratch root, so that the real
+# containerd below reads what the installer wrote), with the kubelet's
+# systemd cgroup driver set for runc.
+{
+	echo "imports = [\"$r/etc/containerd/conf.d/*.toml\"]"
+	cat <<'EOF'
+version = 2
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = "registry.example/pause:3.9"
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "/usr/lib/cni"
+      conf_dir = "/etc/cni/net.d"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = true
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "/var/lib/containerd/opt"
+EOF
+} > $r/etc/containerd/config.toml
 (cd $tmp && crun spec > /dev/null 2>&1 && mv config.json default-spec.json)
-for v in containerd containerd2; do
+dump="containerd --config $r/etc/containerd/config.toml config dump"
+first=
+for v in containerd containerd-again containerd2; do
 	why=
-	HOTMEM_DEFAULT_SPEC="cat $tmp/default-spec.json" "$inst" --runtime $v --root $r --payload $pl > $tmp/out 2>&1 ||
-		why="exit $?: $(cat $tmp/out)"
-	src=config.toml
-	[ $v = containerd2 ] && src=config-v3.toml
-	[ -z "$why" ] && cmp -s $r/etc/containerd/conf.d/99-hotmem.toml "$rp"/containerd/$src || why=${why:-"drop-in is not $src"}
+	HOTMEM_DEFAULT_SPEC="cat $tmp/default-spec.json" HOTMEM_CONFIG_DUMP="$dump" \
+		"$inst" --runtime ${v%-again} --root $r --payload $pl > $tmp/out 2>&1 || why="exit $?: $(cat $tmp/out)"
+	if [ $v = containerd2 ]; then
+		[ -z "$why" ] && cmp -s $r/etc/containerd/conf.d/99-hotmem.toml "$rp"/containerd/config-v3.toml ||
+			why=${why:-"drop-in is not config-v3.toml"}
+	elif [ -z "$why" ]; then
+		# containerd 1.6 itself reads config.toml and the drop-in: the
+		# node's runc, its CRI settings and the handler all survive.
+		got=$($dump 2>&1 | python3 -c '
+import sys, tomllib
+c = tomllib.loads(sys.stdin.read())["plugins"]["io.containerd.grpc.v1.cri"]
+rt = c["containerd"]["runtimes"]
+h = rt.get("crun-hotmem", {})
+print(" ".join(sorted(rt)), c["sandbox_image"], c["cni"]["bin_dir"], c["containerd"]["default_runtime_name"],
+      h.get("pod_annotations"), h.get("options", {}).get("BinaryName"), h.get("options", {}).get("SystemdCgroup"))' 2>&1)
+		want="crun-hotmem runc registry.example/pause:3.9 /usr/lib/cni runc ['io.hotmem.size'] /usr/bin/crun True"
+		[ "$got" = "$want" ] || why="containerd reads '$got', expected '$want'"
+		# the second run writes the same drop-in (no second handler)
+		if [ -z "$first" ]; then
+			first=$tmp/first-dropin.toml
+			cp $r/etc/containerd/conf.d/99-hotmem.toml $first
+		elif [ -z "$why" ] && ! cmp -s $r/etc/containerd/conf.d/99-hotmem.toml $first; then
+			why="a second run changed the drop-in"
+		fi
+	fi
 	[ -z "$why" ] && jq -e '.hooks.createRuntime[0].path == "/usr/local/libexec/hotmem/hotmem-hook" and
 		.hooks.createRuntime[0].args == ["hotmem-hook", "createRuntime"] and
 		.hooks.poststop[0].args == ["hotmem-hook", "poststop"]' \
