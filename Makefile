@@ -5,7 +5,7 @@ BUILD ?= $(CURDIR)/build
 OUT := $(BUILD)/out
 export HOTMEM_BUILD := $(BUILD)
 
-.PHONY: all deps kernels series-builds hook vmm initramfs check demo bench fuzz fuzz-vmm clean distclean stress FORCE
+.PHONY: all deps kernels series-builds hook vmm initramfs initramfs-cri check demo bench fuzz fuzz-vmm clean distclean stress FORCE
 FORCE:
 
 all: kernels hook initramfs
@@ -40,6 +40,11 @@ initramfs-%: kernel-% hook vmm FORCE
 	@tests/vm/mkinitramfs.sh $(OUT)/$*/initramfs.cpio $(OUT)/$* $(HOOK_BIN)
 
 initramfs: initramfs-vanilla initramfs-hotmem
+
+# The hotmem initramfs plus containerd and the CRI test's images
+# (tests/vm/mkcri-overlay.sh), for the VM that runs the cri suite.
+initramfs-cri: initramfs-hotmem FORCE
+	@tests/vm/mkcri-overlay.sh $(OUT)/hotmem/initramfs-cri.cpio $(OUT)/hotmem/initramfs.cpio
 
 # libFuzzer over the hook's parsers: FUZZ_RUNS executions (default 10^7).
 fuzz: deps

@@ -8,7 +8,10 @@
 # containerd base_runtime_spec name); and the installer script itself runs
 # against a scratch root: it installs on a node with memory.hotplug, keeps an
 # existing hotmem.conf, and refuses (nothing installed) a node without it or
-# a containerd config that does not import its drop-in directory.
+# a containerd config that does not import its drop-in directory; for
+# containerd 1.6 the real containerd reads config.toml plus the drop-in it
+# wrote (runc, the node's CRI settings and the handler survive; a second run
+# writes the same file).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rp=$top/runtime-patches

@@ -40,12 +40,16 @@ vms=()
 for v in vanilla hotmem debug off; do
 	if run_step "kernel-$v" make -s "kernel-$v" && run_step "initramfs-$v" make -s "initramfs-$v"; then
 		vms+=("$v")
+		# the CRI test's VM: the hotmem kernel, its initramfs plus containerd
+		if [ "$v" = hotmem ] && run_step initramfs-cri make -s initramfs-cri; then
+			vms+=(cri)
+		fi
 	fi
 done
 
 step "VM tests"
 for v in "${vms[@]}"; do
-	mem=512M append=
+	mem=512M append= kernel=$build/out/$v/bzImage initrd=$build/out/$v/initramfs.cpio extra=()
 	case $v in
 	hotmem)  suites=common,hotmem,hook ;;
 	vanilla) suites=common,vanilla ;;
@@ -59,11 +63,13 @@ for v in "${vms[@]}"; do
 		 append="hotmem.stress_seconds=180 hotmem.fuzz_writes=100000" ;;
 	# the series with CONFIG_MEMCG_HOTPLUG=n must behave as vanilla does
 	off)     suites=common,vanilla ;;
+	cri)     suites=cri mem=1G extra=(--cri) kernel=$build/out/hotmem/bzImage
+		 initrd=$build/out/hotmem/initramfs-cri.cpio ;;
 	esac
 	step "VM: $v kernel, suites $suites"
-	python3 tests/vm/run-vm.py --name "$v" --kernel "$build/out/$v/bzImage" \
-		--initrd "$build/out/$v/initramfs.cpio" --suites "$suites" --boot-mem "$mem" \
-		--append "$append" \
+	python3 tests/vm/run-vm.py --name "$v" --kernel "$kernel" \
+		--initrd "$initrd" --suites "$suites" --boot-mem "$mem" \
+		--append "$append" "${extra[@]}" \
 		--timeout "${HOTMEM_VM_TIMEOUT:-2400}" --log "$logs/vm-$v.log" \
 		--results "$results" --quiet
 done

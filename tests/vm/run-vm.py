@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import socket
@@ -254,7 +255,7 @@ class Host:
 
     VMEM = f"/machine/peripheral/{VMEM_ID}"
 
-    def __init__(self, qmp, log, vmm, qemu_pid, vmem_max, peers, who="main"):
+    def __init__(self, qmp, log, vmm, qemu_pid, vmem_max, peers, who="main", cri=None):
         self.qmp = qmp
         self.log = log
         self.vmm = vmm
@@ -262,6 +263,7 @@ class Host:
         self.vmem_max = vmem_max    # the size of virtio-mem's memory backend
         self.peers = peers          # the peer VM and the words the VMs post
         self.who = who              # "main" or "peer": who asks
+        self.cri = cri              # the CRI client (--cri), or None
         self.dimms = 0
         self.live = []      # DIMMs plugged and not yet unplugged
 
@@ -365,6 +367,10 @@ class Host:
         self._main_only("peer-stop")
         return self.peers.stop(float(timeout))
 
+    def req_cri(self, *words):
+        """One CRI call through the client (class CRI)."""
+        return self.cri.request(words)
+
     def req_peer_post(self, word):
         """Tell the other VM WORD (it waits with peer-wait)."""
         return self.peers.post(self.who, word)
@@ -418,6 +424,10 @@ def qemu_cmdline(args, tmp, peer=False):
         "-device", "virtio-serial-pci,id=vser0",
         "-chardev", f"socket,id=hotmem0,path={tmp}/hotmem.sock,reconnect=1",
         "-device", f"virtserialport,bus=vser0.0,chardev=hotmem0,name={PORT_NAME}",
+        # the CRI test's client reaches containerd through this port (class CRI)
+        *([] if peer or not args.cri else [
+            "-chardev", f"socket,id=cri0,path={tmp}/cri.sock,server=on,wait=off",
+            "-device", "virtserialport,bus=vser0.0,chardev=cri0,name=org.hotmem.cri"]),
     ]
 
 
@@ -598,6 +608,50 @@ class Peers:
         return f"peer results: {res}; hotmem-vmm {r}"
 
 
+class CRI:
+    """The CRI test's client (tests/vm/cri/client.py), started at the first
+    `cri` request: it speaks gRPC to containerd in the guest through the
+    virtio-serial port org.hotmem.cri (QEMU serves it at SOCK on the host;
+    the guest's hm-vport-fwd joins it to containerd's socket).  Debian's
+    /usr/bin/python3 runs it, with stubs generated from the vendored
+    api.proto (python3-grpc-tools)."""
+    PY = "/usr/bin/python3"
+
+    def __init__(self, sock, tmp):
+        self.sock, self.tmp, self.proc = sock, tmp, None
+
+    def request(self, words, timeout=180):
+        if self.sock is None:
+            raise QMPError("no CRI port: run-vm.py --cri")
+        if self.proc is None:
+            stubs = f"{self.tmp}/cri-stubs"
+            os.makedirs(stubs, exist_ok=True)
+            r = subprocess.run([self.PY, "-m", "grpc_tools.protoc", f"-I{TOP}/tests/vm/cri",
+                                f"--python_out={stubs}", f"--grpc_python_out={stubs}", "api.proto"],
+                               capture_output=True, text=True)
+            if r.returncode:
+                raise QMPError(f"protoc: {r.stderr.strip()}")
+            self.proc = subprocess.Popen([self.PY, f"{TOP}/tests/vm/cri/client.py", self.sock, stubs],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc.stdin.write(" ".join(words) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline().strip() if ready else ""
+        if not line:
+            self.close()
+            raise QMPError(f"CRI client: no answer to '{' '.join(words)}'")
+        status, _, payload = line.partition(" ")
+        if status != "OK":
+            raise QMPError(payload)
+        return payload
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
 def serve_requests(sock, host, log):
     """Answer @@REQ lines from the guest's ttyS1 until the socket closes."""
     buf = b""
@@ -645,6 +699,8 @@ def main():
     ap.add_argument("--demo", action="store_true",
                     help="transcript mode: show only what the guest tests say, and the host's actions")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--cri", action="store_true",
+                    help="a virtio-serial port org.hotmem.cri for the CRI test's client (hm_req cri)")
     args = ap.parse_args()
     args.suites = args.suites.split(",")
 
@@ -687,13 +743,15 @@ def main():
         sys.exit(f"run-vm: {args.name}: {e}")
     peers = Peers(args, tmp, vmm, log)
     qemu = None
+    cri = None
     done = False
     booted = False
     t_start = time.monotonic()
     try:
         qemu, req = boot_qemu(qemu_cmdline(args, tmp), tmp)
         qmp = QMP(f"{tmp}/qmp.sock")
-        host = Host(qmp, log, vmm, qemu.pid, vmm.max, peers)
+        cri = CRI(f"{tmp}/cri.sock" if args.cri else None, tmp)
+        host = Host(qmp, log, vmm, qemu.pid, vmm.max, peers, cri=cri)
         threading.Thread(target=serve_requests, args=(req, host, log), daemon=True).start()
 
         lines = queue.Queue()
@@ -741,6 +799,8 @@ def main():
                 qemu.kill()
                 qemu.wait()
         peers.kill()
+        if cri is not None:
+            cri.close()
         vmm.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -40,6 +40,9 @@ hm_ns_of()  { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 #   peer-wait WORD [SECONDS]  wait until the other VM posted WORD; fails at
 #                    once when it posted "failed" or is gone, and after
 #                    SECONDS (default 300)
+#   cri CALL ARGS... one CRI call to containerd in this VM, made by the host's
+#                    client (tests/vm/cri/client.py lists the calls; needs
+#                    run-vm.py --cri and tests/guest/cri's setup)
 #   peer-stop [SECONDS]  let the peer VM finish (killed after SECONDS,
 #                    default 120), restart hotmem-vmm for this VM alone with
 #                    the harness's budget; prints the peer's results and
