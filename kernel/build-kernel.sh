@@ -20,8 +20,8 @@
 #
 # Cache: finished outputs are also kept in $HOTMEM_CACHE (default
 # /var/cache/hotmem) under a key made of every input (source package version,
-# patches, fragments, this script, compiler), so a fresh clone on a machine that
-# built the same inputs before copies instead of building.
+# the patches' diffs, fragments, this script, compiler), so a fresh clone on a
+# machine that built the same inputs before copies instead of building.
 set -euo pipefail
 
 variant=${1:?usage: build-kernel.sh vanilla|hotmem|debug|off OUTDIR}
@@ -58,7 +58,9 @@ if [ "$flavour" = patched ] && [ -f "$series_dir/series" ]; then
 fi
 
 src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-series_key=$( { echo "$src_version"; for p in "${patches[@]}"; do sha256sum < "$p"; done; } | sha256sum | cut -c1-16)
+# A patch counts by its diff only: a reworded commit message builds nothing.
+series_key=$( { echo "$src_version"; for p in "${patches[@]}"; do
+	sed -n '/^diff --git /,$p' "$p" | sha256sum; done; } | sha256sum | cut -c1-16)
 config_key=$( { echo "$series_key"; cat "${frags[@]}"; } | sha256sum | cut -c1-16)
 key=$( { echo "$config_key"; sha256sum < "$0"; gcc --version | head -1; } | sha256sum | cut -c1-16)
 
