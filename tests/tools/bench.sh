@@ -21,10 +21,27 @@
 # (03-unbound-cost.sh): fault and free throughput with another cgroup
 # bound / with nothing bound (medians of alternating runs, >= 0.98), and
 # against the vanilla kernel.
+#
+# BENCH_RUNS=N (default 1) repeats all of it N times, each run in
+# build/bench/run-<i>/ (report.md and the raw BENCH lines), and then
+# tests/tools/bench-summary.py writes build/bench/summary.md: each figure's
+# median, min and max over the runs, each computed within its run.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${HOTMEM_BUILD:-$top/build}
-out=$build/bench
+if [ -z "${HOTMEM_BENCH_OUT:-}" ]; then
+	runs=${BENCH_RUNS:-1}
+	case $runs in ''|*[!0-9]*|0) echo "bench: BENCH_RUNS must be a positive number" >&2; exit 2 ;; esac
+	rm -rf "$build/bench"
+	mkdir -p "$build/bench"
+	for i in $(seq 1 "$runs"); do
+		echo "=== make bench: run $i of $runs ($(sed -n "s/^model name[[:space:]]*: //p" /proc/cpuinfo | head -n 1), $(nproc) CPUs; guests under QEMU TCG)"
+		HOTMEM_BENCH_OUT=$build/bench/run-$i "$0" || exit 1
+	done
+	python3 "$top/tests/tools/bench-summary.py" "$build/bench"/run-* | tee "$build/bench/summary.md"
+	exit 0
+fi
+out=$HOTMEM_BENCH_OUT
 mkdir -p "$out"
 
 # Twice: with the kernel's defaults, and with rcupdate.rcu_expedited=1 (the
