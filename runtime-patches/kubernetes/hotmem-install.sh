@@ -111,12 +111,20 @@ node_cmd() {
 # config dump`: config.toml, its imports and the defaults), without an
 # earlier crun-hotmem, plus the handler from containerd/config.toml, whose
 # SystemdCgroup follows runc's (the kubelet's cgroup driver).
+# An earlier drop-in is set aside while containerd dumps (renamed out of the
+# import glob, and back right after): its CRI table would replace the one of
+# config.toml, and an operator's later change there would be lost.
 containerd_dropin() {
+	hidden=$root$CTRD_DROPIN.hidden-by-hotmem-install
+	[ -e "$root$CTRD_DROPIN" ] && mv -f "$root$CTRD_DROPIN" "$hidden"
+	rc=0
 	if [ -n "${HOTMEM_CONFIG_DUMP:-}" ]; then
 		sh -c "$HOTMEM_CONFIG_DUMP"
 	else
 		node_cmd containerd config dump
-	fi > "$tmp/dump.toml" 2> "$tmp/dump.err" ||
+	fi > "$tmp/dump.toml" 2> "$tmp/dump.err" || rc=$?
+	[ -e "$hidden" ] && mv -f "$hidden" "$root$CTRD_DROPIN"
+	[ $rc = 0 ] ||
 		die "could not read containerd's configuration (containerd config dump): $(head -n 3 "$tmp/dump.err"); nothing changed for containerd"
 	awk -v cri='plugins."io.containerd.grpc.v1.cri"' \
 	    -v ours='plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun-hotmem' '
@@ -144,10 +152,28 @@ containerd_dropin() {
 	sed -e '/^version *=/d' -e "s/^\([[:space:]]*SystemdCgroup = \).*/\1$sysd/" \
 		"$payload/containerd/config.toml"
 }
+# containerd's default spec with the hooks (base_runtime_spec replaces the
+# default spec as a whole, so it starts from the node's own).
+containerd_spec() {
+	if [ -n "${HOTMEM_DEFAULT_SPEC:-}" ]; then
+		sh -c "$HOTMEM_DEFAULT_SPEC" > "$tmp/default.json"
+	else
+		node_cmd ctr oci spec > "$tmp/default.json"
+	fi || die "could not get containerd's default spec (ctr oci spec); nothing installed"
+	jq --arg hook $HOOK --arg stderr /var/log/hotmem-hook.log \
+		-f "$payload/crun/hotmem-hooks.jq" "$tmp/default.json" > "$tmp/spec.json" ||
+		die "could not add the hooks to containerd's default spec; nothing installed"
+}
 # Before anything is installed: a refusal leaves the node as it was.
-if [ "$runtime" = containerd ]; then
+case $runtime in
+containerd)
 	containerd_dropin > "$tmp/dropin.toml"
-fi
+	containerd_spec
+	;;
+containerd2)
+	containerd_spec
+	;;
+esac
 
 put 0755 "$payload/hotmem-hook" $HOOK
 if [ -e "$root$CONF" ]; then
@@ -175,22 +201,13 @@ crio)
 	service=crio
 	;;
 containerd | containerd2)
+	# the base spec first: the drop-in names it
+	put 0644 "$tmp/spec.json" $CTRD_SPEC
 	if [ "$runtime" = containerd ]; then
 		put 0644 "$tmp/dropin.toml" $CTRD_DROPIN
 	else
 		put 0644 "$payload/containerd/config-v3.toml" $CTRD_DROPIN
 	fi
-	# containerd's default spec with the hooks (base_runtime_spec replaces
-	# the default spec as a whole, so it starts from the node's own).
-	if [ -n "${HOTMEM_DEFAULT_SPEC:-}" ]; then
-		sh -c "$HOTMEM_DEFAULT_SPEC" > "$tmp/default.json"
-	else
-		node_cmd ctr oci spec > "$tmp/default.json"
-	fi || die "could not get containerd's default spec (ctr oci spec)"
-	jq --arg hook $HOOK --arg stderr /var/log/hotmem-hook.log \
-		-f "$payload/crun/hotmem-hooks.jq" "$tmp/default.json" > "$tmp/spec.json" ||
-		die "could not add the hooks to containerd's default spec"
-	put 0644 "$tmp/spec.json" $CTRD_SPEC
 	service=containerd
 	;;
 esac

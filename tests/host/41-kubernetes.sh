@@ -11,7 +11,7 @@
 # a containerd config that does not import its drop-in directory; for
 # containerd 1.6 the real containerd reads config.toml plus the drop-in it
 # wrote (runc, the node's CRI settings and the handler survive; a second run
-# writes the same file).
+# writes the same file; after a change of config.toml a run carries it).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rp=$top/runtime-patches
@@ -228,10 +228,17 @@ EOF
 (cd $tmp && crun spec > /dev/null 2>&1 && mv config.json default-spec.json)
 dump="containerd --config $r/etc/containerd/config.toml config dump"
 first=
-for v in containerd containerd-again containerd2; do
+pause=registry.example/pause:3.9
+for v in containerd containerd-again containerd-edited containerd2; do
 	why=
+	if [ $v = containerd-edited ]; then
+		# the operator changes a CRI setting in config.toml and runs the
+		# installer again: the new drop-in carries the change
+		sed -i 's|registry.example/pause:3.9|registry.example/pause:3.10|' $r/etc/containerd/config.toml
+		pause=registry.example/pause:3.10
+	fi
 	HOTMEM_DEFAULT_SPEC="cat $tmp/default-spec.json" HOTMEM_CONFIG_DUMP="$dump" \
-		"$inst" --runtime ${v%-again} --root $r --payload $pl > $tmp/out 2>&1 || why="exit $?: $(cat $tmp/out)"
+		"$inst" --runtime ${v%-*} --root $r --payload $pl > $tmp/out 2>&1 || why="exit $?: $(cat $tmp/out)"
 	if [ $v = containerd2 ]; then
 		[ -z "$why" ] && cmp -s $r/etc/containerd/conf.d/99-hotmem.toml "$rp"/containerd/config-v3.toml ||
 			why=${why:-"drop-in is not config-v3.toml"}
@@ -245,15 +252,18 @@ rt = c["containerd"]["runtimes"]
 h = rt.get("crun-hotmem", {})
 print(" ".join(sorted(rt)), c["sandbox_image"], c["cni"]["bin_dir"], c["containerd"]["default_runtime_name"],
       h.get("pod_annotations"), h.get("options", {}).get("BinaryName"), h.get("options", {}).get("SystemdCgroup"))' 2>&1)
-		want="crun-hotmem runc registry.example/pause:3.9 /usr/lib/cni runc ['io.hotmem.size'] /usr/bin/crun True"
+		want="crun-hotmem runc $pause /usr/lib/cni runc ['io.hotmem.size'] /usr/bin/crun True"
 		[ "$got" = "$want" ] || why="containerd reads '$got', expected '$want'"
 		# the second run writes the same drop-in (no second handler)
 		if [ -z "$first" ]; then
 			first=$tmp/first-dropin.toml
 			cp $r/etc/containerd/conf.d/99-hotmem.toml $first
-		elif [ -z "$why" ] && ! cmp -s $r/etc/containerd/conf.d/99-hotmem.toml $first; then
+		elif [ $v = containerd-again ] && [ -z "$why" ] &&
+		     ! cmp -s $r/etc/containerd/conf.d/99-hotmem.toml $first; then
 			why="a second run changed the drop-in"
 		fi
+		[ -z "$why" ] && ls $r/etc/containerd/conf.d/ | grep -qv '^99-hotmem.toml$' &&
+			why="left in conf.d: $(ls $r/etc/containerd/conf.d/)"
 	fi
 	[ -z "$why" ] && jq -e '.hooks.createRuntime[0].path == "/usr/local/libexec/hotmem/hotmem-hook" and
 		.hooks.createRuntime[0].args == ["hotmem-hook", "createRuntime"] and
