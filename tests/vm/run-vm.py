@@ -369,6 +369,8 @@ class Host:
 
     def req_cri(self, *words):
         """One CRI call through the client (class CRI)."""
+        if self.cri is None:
+            raise QMPError("no CRI client for this VM")
         return self.cri.request(words)
 
     def req_peer_post(self, word):
@@ -623,6 +625,8 @@ class CRI:
     def request(self, words, timeout=180):
         if self.sock is None:
             raise QMPError("no CRI port: run-vm.py --cri")
+        if self.proc is not None and self.proc.poll() is not None:
+            self.close()        # it exited (a broken connection): start anew
         if self.proc is None:
             stubs = f"{self.tmp}/cri-stubs"
             os.makedirs(stubs, exist_ok=True)
@@ -631,25 +635,41 @@ class CRI:
                                capture_output=True, text=True)
             if r.returncode:
                 raise QMPError(f"protoc: {r.stderr.strip()}")
+            self.err = open(f"{self.tmp}/cri-client.err", "a")
             self.proc = subprocess.Popen([self.PY, f"{TOP}/tests/vm/cri/client.py", self.sock, stubs],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.proc.stdin.write(" ".join(words) + "\n")
-        self.proc.stdin.flush()
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        line = self.proc.stdout.readline().strip() if ready else ""
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.err, text=True)
+        try:
+            self.proc.stdin.write(" ".join(words) + "\n")
+            self.proc.stdin.flush()
+            ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+            line = self.proc.stdout.readline().strip() if ready else ""
+        except OSError as e:
+            line = ""
+            why = str(e)
+        else:
+            why = "no answer"
         if not line:
             self.close()
-            raise QMPError(f"CRI client: no answer to '{' '.join(words)}'")
+            raise QMPError(f"CRI client: {why} to '{' '.join(words)}': {self.last_error()}")
         status, _, payload = line.partition(" ")
         if status != "OK":
             raise QMPError(payload)
         return payload
+
+    def last_error(self):
+        try:
+            lines = open(f"{self.tmp}/cri-client.err").read().strip().splitlines()
+        except OSError:
+            return "-"
+        return lines[-1] if lines else "-"
 
     def close(self):
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
             self.proc = None
+            self.err.close()
 
 
 def serve_requests(sock, host, log):

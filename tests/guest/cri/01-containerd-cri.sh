@@ -126,6 +126,7 @@ a1=$(cri create $sbA app1 $((200 << 20)) hotmem.test/app:1 /bin/hm-touch -H 64) 
 cri start $a1 >/dev/null || fail_logs "StartContainer A/app1"
 a=$(owned_by $podA)
 [ "$(echo $a | wc -w)" = 2 ] || fail_logs "pod A owns blocks '$a', expected 2 (256Mi)"
+[ -d $podA/$a1 ] || fail_logs "app1's cgroup is not $podA/$a1: $(ls $podA)"
 [ -z "$(owned_by $podA/$a1)" ] || fail_logs "app1's own cgroup got blocks"
 [ "$(hm_records)" = 1 ] && [ -f $HM_LEDGER/$sbA.rec ] || fail_logs "ledger: $(ls $HM_LEDGER), expected $sbA.rec"
 hm_wait "[ \$(hm_cg_stat $podA hotplug_used) -ge $((64 << 20)) ]" 60 ||
@@ -156,6 +157,7 @@ sbB=$(cri run-pod hm-cri-b $uidB - /kubepods/burstable/pod$uidB) || fail_logs "R
 [ "$(hm_records)" = 0 ] || fail_logs "sandbox B claimed: $(ls $HM_LEDGER)"
 b1=$(cri create $sbB app $((100 << 20)) hotmem.test/app:1 /bin/hm-touch -H 32) || fail_logs "CreateContainer B/app: $b1"
 cri start $b1 >/dev/null || fail_logs "StartContainer B/app"
+[ -d $podB/$b1 ] || fail_logs "app B's cgroup is not $podB/$b1: $(ls $podB)"
 b=$(owned_by $podB/$b1)
 [ "$(echo $b | wc -w)" = 1 ] || fail_logs "app B owns '$b', expected one block at its own cgroup"
 [ -z "$(owned_by $podB)" ] || fail_logs "pod B's cgroup got blocks"

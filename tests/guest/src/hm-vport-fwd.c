@@ -9,9 +9,11 @@
  *
  * A port has no connections, only a host side that is there or not: while
  * no host client is connected, poll() reports POLLHUP and we wait.  The first
- * bytes from the host open a connection to SOCKET; when either side ends
- * (the host client disconnects, or the daemon closes), the connection is
- * closed and the next bytes from the host open a new one.  Runs until killed.
+ * bytes from a host client open a connection to SOCKET; when the host client
+ * disconnects (or the daemon closes), that connection is closed and the next
+ * client's first bytes open a new one.  (A daemon closing while the host
+ * client stays leaves that client's stream broken: the test's client is
+ * restarted after any failed call.)  Runs until killed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,7 +71,10 @@ static int connect_unix(const char *path)
 	return -1;
 }
 
-/* Pump bytes both ways until one side ends. */
+/*
+ * Pump bytes both ways until one side ends.  POLLHUP on the port: the host
+ * client is gone (a port reports POLLIN too then, with reads of 0 bytes).
+ */
 static void pump(int port, int sock)
 {
 	static char buf[65536];
@@ -81,6 +86,8 @@ static void pump(int port, int sock)
 				continue;
 			return;
 		}
+		if (p[0].revents & (POLLHUP | POLLERR))
+			return;
 		for (int i = 0; i < 2; i++) {
 			ssize_t n;
 
@@ -97,33 +104,36 @@ static void pump(int port, int sock)
 
 int main(int argc, char **argv)
 {
+	int port;
+
 	if (argc != 3) {
 		fprintf(stderr, "usage: hm-vport-fwd PORT SOCKET\n");
 		return 2;
 	}
+	/* Kept open for good: closing a port discards what the host sent. */
+	port = open(argv[1], O_RDWR | O_CLOEXEC);
+	if (port < 0) {
+		fprintf(stderr, "hm-vport-fwd: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
 	for (;;) {
-		int port = open(argv[1], O_RDWR | O_CLOEXEC);
-		struct pollfd p;
+		struct pollfd p = { port, POLLIN, 0 };
 		int sock;
 
-		if (port < 0) {
-			fprintf(stderr, "hm-vport-fwd: %s: %s\n", argv[1], strerror(errno));
+		/* Wait for a host client's first bytes. */
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			return 1;
 		}
-		/* Wait for the host's first bytes; POLLHUP alone: no client yet. */
-		for (;;) {
-			p = (struct pollfd){ port, POLLIN, 0 };
-			if (poll(&p, 1, -1) < 0 && errno != EINTR)
-				return 1;
-			if (p.revents & POLLIN)
-				break;
+		if ((p.revents & (POLLHUP | POLLERR)) || !(p.revents & POLLIN)) {
 			nap_ms(50);
+			continue;
 		}
 		sock = connect_unix(argv[2]);
 		if (sock < 0)
 			return 1;
 		pump(port, sock);
 		close(sock);
-		close(port);
 	}
 }

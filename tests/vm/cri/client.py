@@ -4,7 +4,9 @@
     client.py SOCKET STUBDIR
 
 Reads requests on stdin, one per line, and answers each with one line on
-stdout, "OK <payload>" or "ERR <message>".  SOCKET is the Unix socket QEMU
+stdout, "OK <payload>" or "ERR <message>"; after a call that found the
+connection broken (UNAVAILABLE, DEADLINE_EXCEEDED) it exits with 3, and the
+harness starts a new client for the next request.  SOCKET is the Unix socket QEMU
 serves for the VM's virtio-serial port org.hotmem.cri, which the guest's
 hm-vport-fwd joins to containerd's socket; one gRPC channel is kept for the
 whole run.  STUBDIR holds api_pb2*.py generated from tests/vm/cri/api.proto
@@ -133,9 +135,13 @@ def main():
             print(f"OK {fn(*w[1:])}", flush=True)
         except grpc.RpcError as e:
             print(f"ERR {w[0]}: {e.code().name}: {e.details()}".replace("\n", " "), flush=True)
+            # The stream through the port may be broken: end, and let the
+            # harness start a client with a fresh connection for the next call.
+            if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                return 3
         except (TypeError, ValueError, KeyError) as e:
             print(f"ERR {w[0]}: {e!r}".replace("\n", " "), flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
