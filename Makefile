@@ -55,7 +55,7 @@ check: deps
 
 # The debug kernel's race tests, the write fuzzer with FUZZ_WRITES writes and
 # the stress run (tests/guest/stress/) lasting DURATION seconds (make check
-# runs them with 100,000 writes and 180 s).
+# runs them with 100,000 writes and 120 s).
 DURATION ?= 600
 FUZZ_WRITES ?= 1000000
 stress: initramfs-debug

@@ -56,11 +56,11 @@ for v in "${vms[@]}"; do
 	# the hotmem kernel with DEBUG_VM, DEBUG_LIST, lockdep, KASAN and the
 	# park points: the series' own tests (whose last test checks the kernel
 	# log and lockdep), the race tests (races hit every time), the write
-	# fuzzer (100,000 writes) and the stress run (180 s; any length with
+	# fuzzer (100,000 writes) and the stress run (120 s; any length with
 	# `make stress DURATION=`).  KASAN maps 1/8 of every block it sees
 	# come online as shadow in boot memory (16 MiB per 128 MiB block).
 	debug)   suites=hotmem,debug,stress mem=1G
-		 append="hotmem.stress_seconds=180 hotmem.fuzz_writes=100000" ;;
+		 append="hotmem.stress_seconds=120 hotmem.fuzz_writes=100000" ;;
 	# the series with CONFIG_MEMCG_HOTPLUG=n must behave as vanilla does
 	off)     suites=common,vanilla ;;
 	cri)     suites=cri mem=1G extra=(--cri) kernel=$build/out/hotmem/bzImage

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Bounded stress on the debug kernel: 180 s in make check, N s with
+# Bounded stress on the debug kernel: 120 s in make check, N s with
 # `make stress DURATION=N` (hotmem.stress_seconds=N; 180 s without it).
 # Concurrent binds (re-binding orphans too) and releases (evictions through
 # memory.hotplug.evict too), cgroups made and removed with blocks bound
