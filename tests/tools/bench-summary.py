@@ -57,6 +57,9 @@ def metrics(h, v):
         put(f"hotmem reclaim / never-used offline, {r}",
             lambda r=r: g(h, "reclaim_ns") / g(h, f"empty_offline_{r}_ns"))
     for r in refs:
+        put(f"vanilla reclaim / never-used offline, {r}",
+            lambda r=r: g(v, "reclaim_ns") / g(v, f"empty_offline_{r}_ns"))
+    for r in refs:
         put(f"speedup normalised by each kernel's never-used offline, {r}",
             lambda r=r: (g(v, "reclaim_ns") / g(v, f"empty_offline_{r}_ns")) /
             (g(h, "reclaim_ns") / g(h, f"empty_offline_{r}_ns")))
