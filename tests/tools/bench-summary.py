@@ -9,8 +9,15 @@ computed within its run (a ratio of two times measured in the same VM, or of
 the two kernels' VMs of that run), then summarised across runs, so that
 commit messages and docs can cite "median (min-max, n runs)".  Prints a
 Markdown table per kernel command line mode."""
+import importlib.util
+import os
 import statistics
 import sys
+
+_spec = importlib.util.spec_from_file_location(
+    "bench_sweep", os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-sweep.py"))
+sweep = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sweep)
 
 
 def load(path):
@@ -79,6 +86,20 @@ def metrics(h, v):
     put("hook release of a used block / offline of a never-used block, cold",
         lambda: g(h, "hook_release_ns") / g(h, "empty_offline1_cold_ns"))
     put("hook release of one block at poststop (ms)", lambda: g(h, "hook_release_ns") / 1e6)
+    # the reclaim sweep (05-reclaim-sweep.sh): per config and size, and its targets
+    def nums(d):
+        out = {}
+        for k, x in d.items():
+            try:
+                out[k] = float(x)
+            except ValueError:
+                pass
+        return out
+    fig = sweep.figures(nums(h), nums(v))
+    for (kern, cfg, mib), x in sorted(fig.items(), key=lambda i: (i[0][1], i[0][2], i[0][0])):
+        f[f"sweep: {cfg} ({kern} kernel), {mib / 1024:g} GiB (ms)"] = x["ms"]
+    for name, val, _, _ in sweep.targets(fig):
+        f[f"sweep: {name}"] = float(val.rstrip("x"))
     return f
 
 

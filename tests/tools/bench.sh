@@ -20,7 +20,12 @@
 # and the allocator hooks' cost to a task whose cgroup has no binding
 # (03-unbound-cost.sh): fault and free throughput with another cgroup
 # bound / with nothing bound (medians of alternating runs, >= 0.98), and
-# against the vanilla kernel.
+# against the vanilla kernel.  And the reclaim sweep (05-reclaim-sweep.sh,
+# default command line only): 0.5, 1 and 2 GiB given back through
+# virtio-mem and hotmem-vmm while four functions keep running, hotmem
+# against vanilla (virtio-mem alone, or the guest offlining blocks first)
+# and against unplugging never-used memory; tests/tools/bench-sweep.py
+# prints its table and a line per target (met or not met).
 #
 # BENCH_RUNS=N (default 1) repeats all of it N times, each run in
 # build/bench/run-<i>/ (report.md and the raw BENCH lines), and then
@@ -56,7 +61,7 @@ for mode in default expedited; do
 	for v in hotmem vanilla; do
 		echo "=== bench on the $v kernel ($mode)"
 		python3 "$top/tests/vm/run-vm.py" --name "$v" --kernel "$build/out/$v/bzImage" \
-			--initrd "$build/out/$v/initramfs.cpio" --suites bench --timeout 1200 \
+			--initrd "$build/out/$v/initramfs.cpio" --suites bench --timeout 2400 --vmem-max 3G \
 			--append "$append" --log "$out/vm-$v-$mode.log" --demo | tee "$out/$v-$mode.txt" || exit 1
 	done
 	python3 - "$out" "$mode" "$append" <<'PY' || exit 1
@@ -205,4 +210,9 @@ text = "\n".join(report)
 print(text)
 open(f"{out}/report.md", "a").write(text + "\n\n")
 PY
+	# the reclaim sweep runs with the defaults only (05-reclaim-sweep.sh)
+	if [ $mode = default ]; then
+		python3 "$top/tests/tools/bench-sweep.py" "$out/hotmem-$mode.txt" "$out/vanilla-$mode.txt" |
+			tee -a "$out/report.md" || exit 1
+	fi
 done
