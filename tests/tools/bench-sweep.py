@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Report the reclaim sweep (tests/guest/bench/05-reclaim-sweep.sh).
 
-    bench-sweep.py HOTMEM.txt VANILLA.txt
+    bench-sweep.py HOTMEM.txt VANILLA.txt [OUTDIR]
 
 reads the two kernels' "BENCH sweep_<config>_<MiB>_<what>_<round>" lines (one
 VM each, of the same shape) and prints a Markdown table per size (medians of
 the rounds) and one line per target, saying "met" or "not met".  Times come
 from two VMs, so the speedups are ratios across VMs of one run, not within
-one VM; both ran under TCG on the same host, one after the other."""
+one VM; both ran under TCG on the same host, one after the other.  With OUTDIR it also writes OUTDIR/sweep.csv (every
+round) and OUTDIR/sweep.png (time against GiB per configuration, gnuplot)."""
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 
 SIZES = (512, 1024, 2048)
@@ -98,10 +102,62 @@ def report(hot, van):
     return lines
 
 
+def write_csv(hot, van, path):
+    """Every round's raw figures: kernel,config,mib,round,ms,migrated,cpu_ms."""
+    kern = {"hotmem": hot, "vanilla": van}
+    with open(path, "w") as f:
+        f.write("kernel,config,mib,round,ms,migrated,cpu_ms\n")
+        for k, cfg, _ in CONFIGS:
+            for mib in SIZES:
+                pre = f"sweep_{cfg}_{mib}_ns_"
+                for key in sorted(x for x in kern[k] if x.startswith(pre)):
+                    r = key[len(pre):]
+                    g = kern[k].get
+                    f.write(f"{k},{cfg},{mib},{r},{g(key) / 1e6:.3f},"
+                            f"{g(f'sweep_{cfg}_{mib}_migrated_{r}', 0):.0f},"
+                            f"{g(f'sweep_{cfg}_{mib}_cpu_ms_{r}', 0):.0f}\n")
+
+
+def plot(hot, van, png):
+    """Reclaim time against GiB, one line per configuration (medians), with
+    gnuplot (Debian's gnuplot-nox); returns False when gnuplot is missing."""
+    fig = figures(hot, van)
+    if not fig or not shutil.which("gnuplot"):
+        return False
+    data = png[:-4] + ".dat"
+    with open(data, "w") as f:
+        for k, cfg, label in CONFIGS:
+            f.write(f'"{label}"\n')
+            for mib in SIZES:
+                if (k, cfg, mib) in fig:
+                    f.write(f"{mib / 1024:g} {fig[(k, cfg, mib)]['ms']:.1f}\n")
+            f.write("\n\n")
+    script = f"""set terminal pngcairo size 900,620 noenhanced
+set output '{png}'
+set title 'Giving memory back while 4 functions run (medians of 3 rounds; QEMU TCG)'
+set xlabel 'memory given back (GiB)'
+set ylabel 'time from the functions end to virtio-mem shrunk (ms)'
+set logscale y
+set key below
+set xtics (0.5, 1, 2)
+plot for [i=0:{len(CONFIGS) - 1}] '{data}' index i using 1:2 with linespoints title columnheader(1)
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    return True
+
+
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         sys.exit(__doc__)
-    print("\n".join(report(load(argv[1]), load(argv[2]))))
+    hot, van = load(argv[1]), load(argv[2])
+    print("\n".join(report(hot, van)))
+    if len(argv) == 4:
+        os.makedirs(argv[3], exist_ok=True)
+        write_csv(hot, van, f"{argv[3]}/sweep.csv")
+        if plot(hot, van, f"{argv[3]}/sweep.png"):
+            print(f"\n{argv[3]}/sweep.csv, {argv[3]}/sweep.png")
+        else:
+            print(f"\n{argv[3]}/sweep.csv (no plot: gnuplot is not installed)")
 
 
 if __name__ == "__main__":

@@ -212,7 +212,7 @@ open(f"{out}/report.md", "a").write(text + "\n\n")
 PY
 	# the reclaim sweep runs with the defaults only (05-reclaim-sweep.sh)
 	if [ $mode = default ]; then
-		python3 "$top/tests/tools/bench-sweep.py" "$out/hotmem-$mode.txt" "$out/vanilla-$mode.txt" |
+		python3 "$top/tests/tools/bench-sweep.py" "$out/hotmem-$mode.txt" "$out/vanilla-$mode.txt" "$out" |
 			tee -a "$out/report.md" || exit 1
 	fi
 done

@@ -7,7 +7,8 @@ pkgs="linux-source-6.12 qemu-system-x86 busybox-static crun jq python3 cpio
       libyajl-dev libseccomp-dev libcap-dev libmount-dev pkg-config
       gcc libc6-dev make patch git flex bison bc libelf-dev libssl-dev xz-utils
       clang libclang-rt-14-dev clang-format util-linux podman conmon dpkg-dev
-      systemd python3-yaml containerd python3-grpcio python3-grpc-tools python3-protobuf"
+      systemd python3-yaml containerd python3-grpcio python3-grpc-tools python3-protobuf
+      gnuplot-nox"
 
 missing=
 for p in $pkgs; do
