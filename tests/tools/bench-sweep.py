@@ -146,6 +146,36 @@ plot for [i=0:{len(CONFIGS) - 1}] '{data}' index i using 1:2 with linespoints ti
     return True
 
 
+def plot_rss(outdir, png):
+    """QEMU's resident memory over each VM's run (rss-<kernel>-default.csv
+    of run-vm.py --rss-csv), both VMs on one chart, with gnuplot."""
+    series = []
+    for k in ("hotmem", "vanilla"):
+        path = f"{outdir}/rss-{k}-default.csv"
+        if not os.path.exists(path):
+            continue
+        dat = f"{outdir}/rss-{k}.dat"
+        with open(path) as f, open(dat, "w") as o:
+            for line in f:
+                w = line.strip().split(",")
+                if len(w) == 2 and w[0] != "t_s":
+                    o.write(f"{w[0]} {int(w[1]) / 2**30:.4f}\n")
+        series.append((k, dat))
+    if not series or not shutil.which("gnuplot"):
+        return False
+    plots = ", ".join(f"'{d}' using 1:2 with lines title '{k} kernel VM'" for k, d in series)
+    script = f"""set terminal pngcairo size 900,520 noenhanced
+set output '{png}'
+set title 'QEMU resident memory during make bench (defaults; the sweep is the last part)'
+set xlabel 'seconds since QEMU started'
+set ylabel 'resident memory (GiB)'
+set key below
+plot {plots}
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    return True
+
+
 def main(argv):
     if len(argv) not in (3, 4):
         sys.exit(__doc__)
@@ -155,7 +185,8 @@ def main(argv):
         os.makedirs(argv[3], exist_ok=True)
         write_csv(hot, van, f"{argv[3]}/sweep.csv")
         if plot(hot, van, f"{argv[3]}/sweep.png"):
-            print(f"\n{argv[3]}/sweep.csv, {argv[3]}/sweep.png")
+            rss = plot_rss(argv[3], f"{argv[3]}/rss.png")
+            print(f"\n{argv[3]}/sweep.csv, {argv[3]}/sweep.png" + (f", {argv[3]}/rss.png" if rss else ""))
         else:
             print(f"\n{argv[3]}/sweep.csv (no plot: gnuplot is not installed)")
 

@@ -62,7 +62,8 @@ for mode in default expedited; do
 		echo "=== bench on the $v kernel ($mode)"
 		python3 "$top/tests/vm/run-vm.py" --name "$v" --kernel "$build/out/$v/bzImage" \
 			--initrd "$build/out/$v/initramfs.cpio" --suites bench --timeout 2400 --vmem-max 3G \
-			--append "$append" --log "$out/vm-$v-$mode.log" --demo | tee "$out/$v-$mode.txt" || exit 1
+			--append "$append" --log "$out/vm-$v-$mode.log" --rss-csv "$out/rss-$v-$mode.csv" \
+			--demo | tee "$out/$v-$mode.txt" || exit 1
 	done
 	python3 - "$out" "$mode" "$append" <<'PY' || exit 1
 import sys

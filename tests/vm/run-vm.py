@@ -264,6 +264,7 @@ class Host:
         self.peers = peers          # the peer VM and the words the VMs post
         self.who = who              # "main" or "peer": who asks
         self.cri = cri              # the CRI client (--cri), or None
+        self.rss = None             # the RSS sampler (--rss-csv), or None
         self.dimms = 0
         self.live = []      # DIMMs plugged and not yet unplugged
 
@@ -372,6 +373,10 @@ class Host:
         if self.cri is None:
             raise QMPError("no CRI client for this VM")
         return self.cri.request(words)
+
+    def req_mark(self, label):
+        """A mark in the --rss-csv samples (nothing without it)."""
+        return self.rss.mark(label) if self.rss else label
 
     def req_peer_post(self, word):
         """Tell the other VM WORD (it waits with peer-wait)."""
@@ -672,6 +677,44 @@ class CRI:
             self.err.close()
 
 
+class RSSSampler:
+    """--rss-csv: QEMU's resident memory every 50 ms, as "t_s,rss_bytes"
+    lines (t from QEMU's start; statm's resident pages), and the guest's
+    marks (hm_req mark LABEL) in the same file as "t_s,mark,LABEL"."""
+    PERIOD = 0.05
+
+    def __init__(self, path, pid):
+        self.f = open(path, "w")
+        self.f.write("t_s,rss_bytes\n")
+        self.pid, self.t0, self.lock = pid, time.monotonic(), threading.Lock()
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                with open(f"/proc/{self.pid}/statm") as f:
+                    rss = int(f.read().split()[1]) * self.page
+            except (OSError, ValueError, IndexError):
+                return      # QEMU is gone
+            with self.lock:
+                if self.f.closed:
+                    return
+                self.f.write(f"{time.monotonic() - self.t0:.3f},{rss}\n")
+            time.sleep(self.PERIOD)
+
+    def mark(self, label):
+        with self.lock:
+            if not self.f.closed:
+                self.f.write(f"{time.monotonic() - self.t0:.3f},mark,{label}\n")
+                self.f.flush()
+        return label
+
+    def close(self):
+        with self.lock:
+            self.f.close()
+
+
 def serve_requests(sock, host, log):
     """Answer @@REQ lines from the guest's ttyS1 until the socket closes."""
     buf = b""
@@ -719,6 +762,7 @@ def main():
     ap.add_argument("--demo", action="store_true",
                     help="transcript mode: show only what the guest tests say, and the host's actions")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--rss-csv", help="sample QEMU's resident memory every 50 ms into this CSV")
     ap.add_argument("--cri", action="store_true",
                     help="a virtio-serial port org.hotmem.cri for the CRI test's client (hm_req cri)")
     args = ap.parse_args()
@@ -764,6 +808,7 @@ def main():
     peers = Peers(args, tmp, vmm, log)
     qemu = None
     cri = None
+    rss = None
     done = False
     booted = False
     t_start = time.monotonic()
@@ -772,6 +817,8 @@ def main():
         qmp = QMP(f"{tmp}/qmp.sock")
         cri = CRI(f"{tmp}/cri.sock" if args.cri else None, tmp)
         host = Host(qmp, log, vmm, qemu.pid, vmm.max, peers, cri=cri)
+        if args.rss_csv:
+            rss = host.rss = RSSSampler(args.rss_csv, qemu.pid)
         threading.Thread(target=serve_requests, args=(req, host, log), daemon=True).start()
 
         lines = queue.Queue()
@@ -821,6 +868,8 @@ def main():
         peers.kill()
         if cri is not None:
             cri.close()
+        if rss is not None:
+            rss.close()
         vmm.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -75,6 +75,7 @@ bind() {
 reclaim() {
 	_cfg=$1 _mib=$2 _round=$3; shift 3
 	_left=$(( $(hm_req vmem-size) / 1048576 - _mib ))
+	hm_req mark "$_cfg-$_mib" > /dev/null   # in the host's QEMU RSS samples
 	_m0=$(hm_vmstat pgmigrate_success)
 	_c0=$(busy_ticks)
 	_t0=$(hm-now)

@@ -40,6 +40,8 @@ hm_ns_of()  { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 #   peer-wait WORD [SECONDS]  wait until the other VM posted WORD; fails at
 #                    once when it posted "failed" or is gone, and after
 #                    SECONDS (default 300)
+#   mark LABEL       a mark in the host's samples of QEMU's resident memory
+#                    (run-vm.py --rss-csv; nothing without it)
 #   cri CALL ARGS... one CRI call to containerd in this VM, made by the host's
 #                    client (tests/vm/cri/client.py lists the calls; needs
 #                    run-vm.py --cri and tests/guest/cri's setup)
