@@ -47,13 +47,16 @@ tick_ms=10  # /proc/stat counts USER_HZ ticks: 100 per second on x86
 # virtio-mem driver adds no more than 1 GiB of memory that is not online,
 # its offline_threshold); sets $blocks to the new blocks, in order.
 plug() {
-	_goal=$(( ($(hm_req vmem-size) >> 20) + $1 ))
+	_have=$(( $(hm_req vmem-size) >> 20 ))
+	_goal=$((_have + $1))
 	blocks=
 	_i=0
-	while [ $(( $(hm_req vmem-size) >> 20 )) -lt $_goal ]; do
-		_to=$(( ($(hm_req vmem-size) >> 20) + 1024 ))
+	while [ $_have -lt $_goal ]; do
+		_to=$((_have + 1024))
 		[ $_to -gt $_goal ] && _to=$_goal
 		_r=$(hm_req vmem-resize $_to 2>&1) || hm_fail "virtio-mem did not grow to $_to MiB: $_r"
+		_have=$(( $(hm_req vmem-size) >> 20 ))
+		[ $_have = $_to ] || hm_fail "virtio-mem is $_have MiB, not $_to"
 		for _n in $(hm_new_blocks "$boot $blocks"); do
 			_i=$((_i + 1))
 			$2 $_n $_i
