@@ -135,10 +135,32 @@ static int count_free(struct hm_ctx *c, size_t *nfree, struct hm_error *err)
 	return 0;
 }
 
+/*
+ * Ask the provider for the blocks @r lacks: @want less the @avail this hook
+ * saw free under the lock.  The provider plugs what it is asked and counts
+ * nothing itself: a block free now may be one that a poststop holding the
+ * lock is about to give back, or one another hook asked for.
+ */
+static int grow_shortfall(struct hm_ctx *c, const struct hm_record *r, size_t want, size_t avail,
+			  struct hm_error *err)
+{
+	uint64_t bs;
+
+	if (hm_block_size(&c->paths, &bs, err) < 0)
+		return -1;
+	return hm_provider_run("grow", (uint64_t)(want - avail) * bs, r->id, err);
+}
+
+/* Asking again when another hook took the blocks that came: at most this
+ * often per claim, so that a free block some record still names cannot
+ * make a claim plug memory without end. */
+#define HM_MAX_REGROW 2
+
 static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
-			   uint64_t bytes, struct hm_error *err)
+			   struct hm_error *err)
 {
 	uint64_t deadline;
+	int regrow = 0;
 
 	if (pick_blocks(c, r, want, avail, err) < 0)
 		return -1;
@@ -147,7 +169,7 @@ static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, s
 	hm_log("%zu of %zu blocks available: asking the provider to grow", *avail, want);
 	hm_ledger_unlock(&c->ledger);
 	hm_debug_point("claim-unlocked");
-	if (hm_provider_run("grow", bytes, r->id, err) < 0)
+	if (grow_shortfall(c, r, want, *avail, err) < 0)
 		return -1;
 	deadline = hm_now_ns() + (uint64_t)c->cfg.provider_timeout_ms * 1000000u;
 	for (;;) {
@@ -162,7 +184,14 @@ static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, s
 				return -1;
 			if (r->nblocks == want || last)
 				return 0;
-			hm_ledger_unlock(&c->ledger); /* another hook took them first */
+			hm_ledger_unlock(&c->ledger);
+			/* the blocks came and another hook took them first */
+			if (regrow++ < HM_MAX_REGROW) {
+				hm_log("%zu of %zu blocks available: another hook took the new ones; asking the provider again",
+				       *avail, want);
+				if (grow_shortfall(c, r, want, *avail, err) < 0)
+					return -1;
+			}
 		}
 		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
 	}
@@ -305,7 +334,7 @@ int hm_claim(struct hm_ctx *c, const struct hm_state *st, uint64_t bytes, struct
 	r->created = (long long)time(NULL);
 	r->state = HM_REC_CLAIMING;
 
-	if (wait_for_blocks(c, r, want, &avail, bytes, err) < 0)
+	if (wait_for_blocks(c, r, want, &avail, err) < 0)
 		return -1;
 	hm_trace("pick");
 	/* The wait for the provider dropped the lock: another hook (of the
@@ -370,8 +399,8 @@ int hm_create_passthrough(const struct hm_config *cfg, int ret, struct hm_error 
 /* hotmem-reclaimd's grow (grow.c): @want free blocks into @r as a claim
  * picks them, asking the provider when too few are free (the lock is
  * dropped for that wait, as in a claim). */
-int hm_claim_pick(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail, uint64_t bytes,
+int hm_claim_pick(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
 		  struct hm_error *err)
 {
-	return wait_for_blocks(c, r, want, avail, bytes, err);
+	return wait_for_blocks(c, r, want, avail, err);
 }

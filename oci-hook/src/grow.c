@@ -167,7 +167,7 @@ int hm_grow(struct hm_ctx *c, const char *id, const struct hm_pool_sample *s, co
 	}
 	snprintf(pick->id, sizeof(pick->id), "%s", id);
 	/* may drop the lock while the provider plugs memory (claim.c) */
-	if (hm_claim_pick(c, pick, 1, &avail, bs, err) < 0)
+	if (hm_claim_pick(c, pick, 1, &avail, err) < 0)
 		return -1;
 	if (pick->nblocks < 1)
 		return hm_fail(err, HM_EXIT_NOMEM, ENOSPC, "no free block to grow by");

@@ -406,8 +406,9 @@ int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err);
  * cgroup, or the cgroup populated); whatever cannot be read counts alive. */
 bool hm_container_alive(struct hm_ctx *c, const struct hm_record *r);
 /* claim.c: pick @want free blocks into @r (r->nblocks reset), asking the
- * provider to grow by @bytes when too few are free; hotmem-reclaimd. */
-int hm_claim_pick(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail, uint64_t bytes,
+ * provider to grow by what is lacking when too few are free;
+ * hotmem-reclaimd. */
+int hm_claim_pick(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
 		  struct hm_error *err);
 /* poststop.c: release the container's blocks, gc, and ask the provider
  * to shrink by what was released. */

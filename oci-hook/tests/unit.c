@@ -1427,6 +1427,51 @@ static void t_provider_unlocked(void)
 	ctx_free(&c);
 }
 
+/* The provider plugs what a claim lacks, and a claim whose new block
+ * another hook took first (named by that hook's record before this one got
+ * the lock back) asks again: regrow.sh plugs block 82 and puts the record
+ * "other", naming it, in the ledger; the second grow plugs block 83. */
+static void t_provider_regrow(void)
+{
+	struct hm_state st = { .id = "regrow", .pid = 4271 };
+	struct hm_error err;
+	struct hm_ctx c;
+	char buf[512], from[512], to[512];
+
+	put_file("regrow.sh",
+		 "#!/bin/sh\necho \"$*\" >> %s/regrow.log\nn=$(grep -c . %s/regrow.log)\n"
+		 "d=%s/" MEM "/memory$((81 + n))\nmkdir -p $d\n"
+		 "echo unbound > $d/hotplug_owner\necho offline > $d/state\n"
+		 "[ $n = 1 ] && mv %s/other.rec %s/run/other.rec\nexit 0\n",
+		 tmp, tmp, tmp, tmp, tmp);
+	snprintf(buf, sizeof(buf), "%s/regrow.sh", tmp);
+	chmod(buf, 0755);
+	put_file("regrow.log", "");
+	put_file("proc/4271/cgroup", "0::/regrow\n");
+	put_file("cg/regrow/memory.hotplug", "");
+	put_file("cg/regrow/cgroup.events", "populated 1\n");
+	ctx_init(&c);
+	c.cfg.block_min = 82;
+	c.cfg.block_max = 83;
+	c.cfg.provider = strdup(buf);
+	c.cfg.provider_timeout_ms = 5000;
+	/* the other hook's record, kept aside until the first grow */
+	put_rec(&c, "other", "/other", 999970, 82);
+	snprintf(from, sizeof(from), "%s/run/other.rec", tmp);
+	snprintf(to, sizeof(to), "%s/other.rec", tmp);
+	CHECK(rename(from, to) == 0);
+	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	CHECK(hm_claim(&c, &st, 1, &err) == 0);
+	get_file("cg/regrow/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+83"));
+	get_file("regrow.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "grow 134217728 regrow\ngrow 134217728 regrow\n"));
+	hm_provider_spawner_stop();
+	hm_ledger_del(&c.ledger, "regrow", &err);
+	hm_ledger_del(&c.ledger, "other", &err);
+	ctx_free(&c);
+}
+
 /* gc asks the provider to shrink by what its pass released, once per
  * pass (a pod's record is released only by gc), and not at all when it
  * released nothing. */
@@ -2365,6 +2410,7 @@ int main(void)
 	run_case("long-cgroup-path", t_long_cgroup);
 	run_case("poststop-provider", t_poststop_provider);
 	run_case("provider-wait-unlocked", t_provider_unlocked);
+	run_case("provider-regrow", t_provider_regrow);
 	run_case("gc-provider-shrink", t_gc_shrink);
 	run_case("claim-recheck-after-provider", t_claim_recheck);
 	run_case("cgroup-belongs-to-container", t_cgroup_owner);

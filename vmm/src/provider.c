@@ -6,9 +6,14 @@
  *	hotmem-provider [options] grow|shrink <bytes> <container id>
  *
  * It asks hotmem-vmm on the host, over the guest's virtio-serial port, to
- * grow the VM's virtio-mem by what the hook lacks (<bytes> rounded up to
- * the host's step, less the free offline blocks already there), or to
- * shrink it by the free offline blocks (the hook passes 0: "what you can").
+ * grow the VM's virtio-mem by <bytes> (rounded up to whole blocks and the
+ * host's step), or to shrink it by at most <bytes> of the free offline
+ * blocks (rounded down to the step; 0: all of them).  The hook decides
+ * both under its ledger lock: it grows by what it lacks once the free
+ * blocks no other hook holds are counted, and shrinks by what it
+ * released.  The provider must not count free blocks itself: a block that
+ * is free now may be one another hook just asked for and is about to
+ * claim, or one a poststop is about to give back.
  * For operators (and the test VM's harness) it also sets an absolute size,
  * `set <bytes>` (prints the bytes plugged), and prints hotmem-vmm's view,
  * `status`.  A virtio-serial port has one opener at a time: a lock file
@@ -73,7 +78,11 @@ static int resize(struct run *r, int grow, uint64_t bytes, uint64_t *plugged, vm
 	return 0;
 }
 
-/* The hook's grow and shrink: what it lacks, what the guest can give back. */
+/*
+ * The hook's grow and shrink: grow by what it lacks, in whole blocks and
+ * steps; shrink by what it released, at most what the guest has free
+ * (offline, unbound), in whole steps.
+ */
 static int hook_resize(struct run *r, uint64_t step, vmm_error_t *err)
 {
 	uint64_t bs, freeb, ask;
@@ -81,12 +90,10 @@ static int hook_resize(struct run *r, uint64_t step, vmm_error_t *err)
 	if (vmm_guest_free(r->sysfs, &bs, &freeb, err) < 0)
 		return -1;
 	if (r->verb == GROW) {
-		/* what the hook lacks, in whole blocks and steps */
-		uint64_t want = round_up(round_up(r->bytes, bs), step);
-
-		ask = want > freeb ? round_up(want - freeb, step) : 0;
+		ask = round_up(round_up(r->bytes, bs), step);
 	} else {
-		ask = freeb - freeb % step;
+		ask = r->bytes && r->bytes < freeb ? r->bytes : freeb;
+		ask -= ask % step;
 	}
 	return ask ? resize(r, r->verb == GROW, ask, NULL, err) : 0;
 }
