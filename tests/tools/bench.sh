@@ -25,9 +25,20 @@
 # virtio-mem and hotmem-vmm while four functions keep running, hotmem
 # against vanilla (virtio-mem alone, or the guest offlining blocks first)
 # and against unplugging never-used memory; tests/tools/bench-sweep.py
-# prints its table and a line per target (met or not met).
+# prints its table and a line per target (met or not met).  Last, the
+# serverless trace replay (tests/guest/replay/): the same trace, two seeds,
+# on four VMs of the same shape (static over-provisioning, vanilla +
+# virtio-mem, vanilla + block offline: the vanilla kernel; hotmem-hook +
+# hotmem-vmm: the hotmem kernel), with QEMU's resident memory sampled;
+# tests/tools/bench-replay.py prints its tables and target lines and
+# writes the raw CSVs and plots.
 #
-# BENCH_RUNS=N (default 1) repeats all of it N times, each run in
+# Every guest runs under QEMU TCG (run-vm.py: accel=tcg); the harness never
+# uses KVM, so no result depends on whether /dev/kvm works.
+#
+# BENCH_PARTS (default "mechanism replay") picks the parts: "mechanism" is
+# tests/guest/bench in the two kernels' VMs (with the sweep), "replay" the
+# trace replay.  BENCH_RUNS=N (default 1) repeats all of it N times, each run in
 # build/bench/run-<i>/ (report.md and the raw BENCH lines), and then
 # tests/tools/bench-summary.py writes build/bench/summary.md: each figure's
 # median, min and max over the runs, each computed within its run.
@@ -43,17 +54,24 @@ if [ -z "${HOTMEM_BENCH_OUT:-}" ]; then
 		echo "=== make bench: run $i of $runs ($(sed -n "s/^model name[[:space:]]*: //p" /proc/cpuinfo | head -n 1), $(nproc) CPUs; guests under QEMU TCG)"
 		HOTMEM_BENCH_OUT=$build/bench/run-$i "$0" || exit 1
 	done
-	python3 "$top/tests/tools/bench-summary.py" "$build/bench"/run-* | tee "$build/bench/summary.md"
+	case " ${BENCH_PARTS:-mechanism} " in
+	*" mechanism "*) python3 "$top/tests/tools/bench-summary.py" "$build/bench"/run-* | tee "$build/bench/summary.md" ;;
+	esac
 	exit 0
 fi
 out=$HOTMEM_BENCH_OUT
 mkdir -p "$out"
 
+parts=" ${BENCH_PARTS:-mechanism replay} "
+case $parts in *" mechanism "*|*" replay "*) ;; *) echo "bench: BENCH_PARTS names no part (mechanism, replay)" >&2; exit 2 ;; esac
+: > "$out/report.md"
+
 # Twice: with the kernel's defaults, and with rcupdate.rcu_expedited=1 (the
 # first memory online/offline after a pause waits for an RCU grace period,
 # which dominates the hook's and the never-used offline's times under TCG).
-: > "$out/report.md"
-for mode in default expedited; do
+modes=
+case $parts in *" mechanism "*) modes="default expedited" ;; esac
+for mode in $modes; do
 	case $mode in
 	default)   append= ;;
 	expedited) append=rcupdate.rcu_expedited=1 ;;
@@ -217,3 +235,21 @@ PY
 			tee -a "$out/report.md" || exit 1
 	fi
 done
+
+# The serverless trace replay: one VM per configuration
+configs=
+case $parts in *" replay "*) configs="static virtiomem offline hotmem" ;; esac
+for cfg in $configs; do
+	case $cfg in hotmem) v=hotmem ;; *) v=vanilla ;; esac
+	echo "=== trace replay: $cfg ($v kernel)"
+	python3 "$top/tests/vm/run-vm.py" --name "replay-$cfg" --kernel "$build/out/$v/bzImage" \
+		--initrd "$build/out/$v/initramfs.cpio" --suites replay --timeout 1200 --vmem-max 3G \
+		--append "hm.replay=$cfg" --log "$out/vm-replay-$cfg.log" --rss-csv "$out/rss-replay-$cfg.csv" \
+		--demo > "$out/replay-$cfg.txt"
+	rc=$?
+	grep -E '^(PASS|FAIL|SKIP) |: [0-9]+ passed|requests=' "$out/replay-$cfg.txt"
+	[ $rc = 0 ] || { tail -n 40 "$out/replay-$cfg.txt"; exit 1; }
+done
+if [ -n "$configs" ]; then
+	python3 "$top/tests/tools/bench-replay.py" "$out" | tee -a "$out/report.md" || exit 1
+fi

@@ -378,6 +378,17 @@ class Host:
         """A mark in the --rss-csv samples (nothing without it)."""
         return self.rss.mark(label) if self.rss else label
 
+    def req_trace(self, seed, duration, rate, max_s):
+        """A serverless trace (tests/tools/serverless-trace.py) for the
+        replay benchmark, its CSV rows joined by ';' on one line."""
+        argv = [sys.executable, f"{TOP}/tests/tools/serverless-trace.py", "--seed", str(int(seed)),
+                "--duration", str(float(duration)), "--rate", str(float(rate)),
+                "--max-s", str(float(max_s))]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise ValueError(f"serverless-trace.py: {r.stderr.strip()}")
+        return ";".join(r.stdout.split())
+
     def req_peer_post(self, word):
         """Tell the other VM WORD (it waits with peer-wait)."""
         return self.peers.post(self.who, word)

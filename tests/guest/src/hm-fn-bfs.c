@@ -52,7 +52,9 @@ int main(int argc, char **argv)
 		reached += head;
 		ops++;
 	}
-	printf("done ops=%llu elapsed_ns=%llu reached=%llu\n", (unsigned long long)ops,
-	       (unsigned long long)(fn_now() - t0), (unsigned long long)reached);
+	uint64_t end = fn_now();
+
+	printf("done ops=%llu elapsed_ns=%llu end_ns=%llu reached=%llu\n", (unsigned long long)ops,
+	       (unsigned long long)(end - t0), (unsigned long long)end, (unsigned long long)reached);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * "MIB SECONDS" (MIB of working memory, filled first; then SECONDS of
  * work), a monotonic clock, and the two lines they print:
  *   ready setup_ns=<time to allocate and fill the working memory>
- *   done ops=<units of work> elapsed_ns=<from start to end>
+ *   done ops=<units of work> elapsed_ns=<from start to end> end_ns=<the
+ *        monotonic clock at the end, as hm-now prints it>
  * Header-only so that each program stays one static file in the VM image.
  */
 #ifndef HM_FN_COMMON_H

@@ -40,7 +40,9 @@ int main(int argc, char **argv)
 		row = row + 8 < n ? row + 8 : 0;
 		ops++;
 	}
-	printf("done ops=%llu elapsed_ns=%llu check=%.3f\n", (unsigned long long)ops,
-	       (unsigned long long)(fn_now() - t0), check);
+	uint64_t end = fn_now();
+
+	printf("done ops=%llu elapsed_ns=%llu end_ns=%llu check=%.3f\n", (unsigned long long)ops,
+	       (unsigned long long)(end - t0), (unsigned long long)end, check);
 	return 0;
 }

@@ -53,7 +53,9 @@ int main(int argc, char **argv)
 		}
 		ops++;
 	}
-	printf("done ops=%llu elapsed_ns=%llu bytes=%llu\n", (unsigned long long)ops,
-	       (unsigned long long)(fn_now() - t0), (unsigned long long)sum);
+	uint64_t end = fn_now();
+
+	printf("done ops=%llu elapsed_ns=%llu end_ns=%llu bytes=%llu\n", (unsigned long long)ops,
+	       (unsigned long long)(end - t0), (unsigned long long)end, (unsigned long long)sum);
 	return 0;
 }

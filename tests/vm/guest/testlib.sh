@@ -42,6 +42,10 @@ hm_ns_of()  { sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 #                    SECONDS (default 300)
 #   mark LABEL       a mark in the host's samples of QEMU's resident memory
 #                    (run-vm.py --rss-csv; nothing without it)
+#   trace SEED SECONDS RATE MAX_S  the serverless trace of that seed
+#                    (tests/tools/serverless-trace.py: SECONDS of arrivals
+#                    at RATE per second, durations clipped to MAX_S), its
+#                    CSV rows "start_s,kind,mib,duration_s" joined by ';'
 #   cri CALL ARGS... one CRI call to containerd in this VM, made by the host's
 #                    client (tests/vm/cri/client.py lists the calls; needs
 #                    run-vm.py --cri and tests/guest/cri's setup)
