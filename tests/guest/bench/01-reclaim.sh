@@ -49,9 +49,7 @@ hm_req vmem-resize 1024 > /dev/null || hm_fail "virtio-mem did not grow to 1 GiB
 blocks=$(hm_blocks | while read -r n; do case " $before " in *" $n "*) ;; *) echo "$n" ;; esac; done | tr '\n' ' ')
 set -- $blocks
 [ $# = 8 ] || hm_fail "expected 8 new blocks, got: $blocks"
-hotmem=0
-mkdir -p $HM_CGROOT/hm-bench-probe && [ -e $HM_CGROOT/hm-bench-probe/memory.hotplug ] && hotmem=1
-rmdir $HM_CGROOT/hm-bench-probe
+hotmem=$(hm_hotmem_kernel) || hm_fail "cannot create a cgroup"
 hm_bench kernel "$( [ $hotmem = 1 ] && echo hotmem || echo vanilla )"
 
 # --- reference: offline 3 never-used blocks --------------------------------

@@ -33,9 +33,7 @@ ROUNDS=3
 SURVIVORS=4
 bs_mib=$(( $(hm_block_size) >> 20 ))
 [ "$bs_mib" = 128 ] || hm_fail "this benchmark assumes 128 MiB blocks, not $bs_mib MiB"
-hotmem=0
-mkdir -p $HM_CGROOT/hm-sweep-probe && [ -e $HM_CGROOT/hm-sweep-probe/memory.hotplug ] && hotmem=1
-rmdir $HM_CGROOT/hm-sweep-probe
+hotmem=$(hm_hotmem_kernel) || hm_fail "cannot create a cgroup"
 [ "$(hm_req vmem-size)" = 0 ] || hm_fail "virtio-mem not empty at the start"
 boot=$(hm_blocks | tr '\n' ' ')
 

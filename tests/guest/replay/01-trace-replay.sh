@@ -52,9 +52,7 @@ MAX_S=20        # longest function
 NB_RATE=20      # neighbour requests per second
 bs_mib=$(( $(hm_block_size) >> 20 ))
 [ "$bs_mib" = 128 ] || hm_fail "this benchmark assumes 128 MiB blocks, not $bs_mib MiB"
-hotmem=0
-mkdir -p $HM_CGROOT/hm-replay-probe && [ -e $HM_CGROOT/hm-replay-probe/memory.hotplug ] && hotmem=1
-rmdir $HM_CGROOT/hm-replay-probe
+hotmem=$(hm_hotmem_kernel) || hm_fail "cannot create a cgroup"
 case $cfg in
 static|virtiomem|offline) [ $hotmem = 0 ] || hm_fail "configuration $cfg runs on the vanilla kernel" ;;
 hotmem) [ $hotmem = 1 ] || hm_fail "configuration hotmem needs the hotmem kernel" ;;

@@ -80,6 +80,14 @@ hm_req() {
 	) 8>/run/hm-req.lock
 }
 
+# hm_hotmem_kernel: print 1 on a kernel with memory.hotplug (a new cgroup
+# has the file), else 0.
+hm_hotmem_kernel() {
+	mkdir -p $HM_CGROOT/hm-kernel-probe || return 1
+	[ -e $HM_CGROOT/hm-kernel-probe/memory.hotplug ] && echo 1 || echo 0
+	rmdir $HM_CGROOT/hm-kernel-probe
+}
+
 hm_block_size() { printf '%d\n' "0x$(cat $HM_SYSMEM/block_size_bytes)"; }
 
 # Memory block ids, one per line, optionally only those in state $1.
