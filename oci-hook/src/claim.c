@@ -137,9 +137,8 @@ static int count_free(struct hm_ctx *c, size_t *nfree, struct hm_error *err)
 
 /*
  * Ask the provider for the blocks @r lacks: @want less the @avail this hook
- * saw free under the lock.  The provider plugs what it is asked and counts
- * nothing itself: a block free now may be one that a poststop holding the
- * lock is about to give back, or one another hook asked for.
+ * may take under the lock.  The provider plugs what it is asked and counts
+ * nothing itself: only the ledger knows which free blocks are spoken for.
  */
 static int grow_shortfall(struct hm_ctx *c, const struct hm_record *r, size_t want, size_t avail,
 			  struct hm_error *err)
@@ -151,50 +150,90 @@ static int grow_shortfall(struct hm_ctx *c, const struct hm_record *r, size_t wa
 	return hm_provider_run("grow", (uint64_t)(want - avail) * bs, r->id, err);
 }
 
-/* Asking again when another hook took the blocks that came: at most this
- * often per claim, so that a free block some record still names cannot
- * make a claim plug memory without end. */
-#define HM_MAX_REGROW 2
+/* Under the lock: pick, then leave other claims' pending grows their blocks
+ * (*avail becomes what this claim may take; r->nblocks at most that). */
+static int pick_usable(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
+		       struct hm_error *err)
+{
+	size_t others;
+
+	if (pick_blocks(c, r, want, avail, err) < 0 ||
+	    hm_pending_sum(&c->ledger, r->id, &others, err) < 0)
+		return -1;
+	*avail = *avail > others ? *avail - others : 0;
+	if (r->nblocks > *avail)
+		r->nblocks = *avail;
+	return 0;
+}
 
 static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
 			   struct hm_error *err)
 {
 	uint64_t deadline;
-	int regrow = 0;
 
-	if (pick_blocks(c, r, want, avail, err) < 0)
+	if (pick_usable(c, r, want, avail, err) < 0)
 		return -1;
 	if (r->nblocks == want || !hm_provider_available())
 		return 0;
 	hm_log("%zu of %zu blocks available: asking the provider to grow", *avail, want);
+	/* the whole wait: the provider, then the blocks, then the lock */
+	deadline = hm_now_ns() + (uint64_t)c->cfg.provider_timeout_ms * 2000000u +
+		   (uint64_t)c->cfg.lock_timeout_ms * 1000000u;
+	if (hm_pending_put(&c->ledger, r->id, want, deadline, err) < 0)
+		return -1;
 	hm_ledger_unlock(&c->ledger);
 	hm_debug_point("claim-unlocked");
-	if (grow_shortfall(c, r, want, *avail, err) < 0)
+	if (grow_shortfall(c, r, want, *avail, err) < 0) {
+		hm_pending_del(&c->ledger, r->id);
 		return -1;
+	}
 	deadline = hm_now_ns() + (uint64_t)c->cfg.provider_timeout_ms * 1000000u;
 	for (;;) {
 		bool last = hm_now_ns() >= deadline;
 		size_t nfree = 0;
 
-		if (count_free(c, &nfree, err) < 0)
+		if (count_free(c, &nfree, err) < 0) {
+			hm_pending_del(&c->ledger, r->id);
 			return -1;
+		}
 		if (nfree >= want || last) {
-			if (hm_ledger_lock(&c->ledger, c->cfg.lock_timeout_ms, err) < 0 ||
-			    pick_blocks(c, r, want, avail, err) < 0)
+			if (hm_ledger_lock(&c->ledger, c->cfg.lock_timeout_ms, err) < 0) {
+				hm_pending_del(&c->ledger, r->id);
 				return -1;
-			if (r->nblocks == want || last)
-				return 0;
-			hm_ledger_unlock(&c->ledger);
-			/* the blocks came and another hook took them first */
-			if (regrow++ < HM_MAX_REGROW) {
-				hm_log("%zu of %zu blocks available: another hook took the new ones; asking the provider again",
-				       *avail, want);
-				if (grow_shortfall(c, r, want, *avail, err) < 0)
-					return -1;
 			}
+			if (pick_usable(c, r, want, avail, err) < 0) {
+				hm_pending_del(&c->ledger, r->id);
+				return -1;
+			}
+			if (r->nblocks == want || last) {
+				hm_pending_del(&c->ledger, r->id);
+				return 0;
+			}
+			hm_ledger_unlock(&c->ledger); /* not all here yet */
 		}
 		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
 	}
+}
+
+int hm_spare_blocks(struct hm_ctx *c, size_t *spare, struct hm_error *err)
+{
+	struct hm_record *r = calloc(1, sizeof(*r));
+	struct hm_view *view = c->gc_view;
+	size_t avail = 0, pending;
+	int ret;
+
+	if (!r)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	/* a pick of nothing counts the free blocks no record names; a fresh
+	 * listing (a gc pass's view stays for the next claim) */
+	c->gc_view = NULL;
+	ret = pick_blocks(c, r, 0, &avail, err);
+	c->gc_view = view;
+	free(r);
+	if (ret < 0 || hm_pending_sum(&c->ledger, NULL, &pending, err) < 0)
+		return -1;
+	*spare = avail > pending ? avail - pending : 0;
+	return 0;
 }
 
 static int write_cgroup_file(struct hm_ctx *c, const char *cgroup, const char *file,

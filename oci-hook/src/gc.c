@@ -157,20 +157,22 @@ static void sweep(struct hm_ctx *c, const struct hm_block *blocks, size_t nblock
 }
 
 /*
- * Ask the provider to give back what the pass released, once per pass: a
- * pod's record is released only here (no runtime hooks the sandbox), so
- * without this its memory stayed plugged.  The blocks are free already; a
- * failing provider is only logged, as in poststop.
+ * When the pass released something, ask the provider, once per pass, to
+ * give back the free blocks beyond those pending grows count on: a pod's
+ * record is released only here (no runtime hooks the sandbox), so without
+ * this its memory stayed plugged.  The blocks are free already; a failing
+ * provider is only logged, as in poststop.
  */
 static void shrink(struct hm_ctx *c, size_t released)
 {
 	struct hm_error e2;
+	size_t spare = 0;
 	uint64_t bs;
 
 	if (!released || !hm_provider_available())
 		return;
-	if (hm_block_size(&c->paths, &bs, &e2) < 0 ||
-	    hm_provider_run("shrink", released * bs, "gc", &e2) < 0)
+	if (hm_spare_blocks(c, &spare, &e2) < 0 || hm_block_size(&c->paths, &bs, &e2) < 0 ||
+	    (spare && hm_provider_run("shrink", spare * bs, "gc", &e2) < 0))
 		hm_log("warning: gc: %s%s%s", e2.msg, e2.errnum ? ": " : "",
 		       e2.errnum ? strerror(e2.errnum) : "");
 }

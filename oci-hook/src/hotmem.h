@@ -303,6 +303,12 @@ int hm_ledger_quarantine(struct hm_ledger *l, const char *id, struct hm_error *e
 int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, size_t *ncorrupt,
 		  struct hm_error *err);
 void hm_ids_free(char **ids, size_t n);
+/* pending.c: a claim waiting for the provider's blocks (under the lock) */
+int hm_pending_put(struct hm_ledger *l, const char *id, size_t blocks, uint64_t deadline_ns,
+		   struct hm_error *err);
+void hm_pending_del(struct hm_ledger *l, const char *id);
+/* The blocks every live pending grow but @except's (NULL: all) counts on. */
+int hm_pending_sum(struct hm_ledger *l, const char *except, size_t *sum, struct hm_error *err);
 int hm_record_format(const struct hm_record *r, char *buf, size_t size);
 int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm_error *err);
 const char *hm_rec_state_name(enum hm_rec_state s);
@@ -407,9 +413,13 @@ int hm_gc(struct hm_ctx *c, enum hm_gc_mode mode, struct hm_error *err);
 bool hm_container_alive(struct hm_ctx *c, const struct hm_record *r);
 /* claim.c: pick @want free blocks into @r (r->nblocks reset), asking the
  * provider to grow by what is lacking when too few are free;
- * hotmem-reclaimd. */
+ * hotmem-reclaimd.  Returns with the ledger lock held, but on -1 it may
+ * not be (the caller unlocks, which is harmless either way). */
 int hm_claim_pick(struct hm_ctx *c, struct hm_record *r, size_t want, size_t *avail,
 		  struct hm_error *err);
+/* claim.c: the free blocks beyond every pending grow, what a shrink may
+ * give back (under the lock). */
+int hm_spare_blocks(struct hm_ctx *c, size_t *spare, struct hm_error *err);
 /* poststop.c: release the container's blocks, gc, and ask the provider
  * to shrink by what was released. */
 int hm_poststop(struct hm_ctx *c, const char *id, struct hm_error *err);

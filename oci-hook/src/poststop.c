@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The poststop stage under the ledger lock: release the container's
- * blocks, gc, then ask the provider to give back what was released (only
- * when something was).  The runtime treats a poststop failure as a
- * warning and the blocks are free by then, so a failing provider is only
- * logged: the memory stays plugged and offline until a later shrink.
+ * blocks, gc, then, when something was released, ask the provider to give
+ * back the free blocks beyond those that pending grows count on
+ * (pending.c): what this container released, and what an earlier failed
+ * shrink or an abandoned grow left plugged.  The runtime treats a poststop
+ * failure as a warning and the blocks are free by then, so a failing
+ * provider is only logged: the memory stays plugged and offline until the
+ * next release's shrink.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +19,7 @@ int hm_poststop(struct hm_ctx *c, const char *id, struct hm_error *err)
 {
 	struct hm_record *r = calloc(1, sizeof(*r));
 	struct hm_error e2;
-	size_t released = 0;
+	size_t released = 0, spare = 0;
 	uint64_t bs;
 	int ret;
 
@@ -35,8 +38,8 @@ int hm_poststop(struct hm_ctx *c, const char *id, struct hm_error *err)
 	hm_trace("gc");
 	if (!released || !hm_provider_available())
 		return 0;
-	if (hm_block_size(&c->paths, &bs, &e2) < 0 ||
-	    hm_provider_run("shrink", released * bs, id, &e2) < 0)
+	if (hm_spare_blocks(c, &spare, &e2) < 0 || hm_block_size(&c->paths, &bs, &e2) < 0 ||
+	    (spare && hm_provider_run("shrink", spare * bs, id, &e2) < 0))
 		hm_log("warning: %s%s%s", e2.msg, e2.errnum ? ": " : "",
 		       e2.errnum ? strerror(e2.errnum) : "");
 	return 0;

@@ -1311,8 +1311,10 @@ static void t_long_cgroup(void)
 	ctx_free(&c);
 }
 
-/* poststop asks the provider to shrink by what it released, only when it
- * released something, and a failing provider is only a warning then. */
+/* poststop, when it released something, asks the provider to shrink by the
+ * free blocks beyond those a pending grow counts on, and a failing provider
+ * is only a warning then.  This fake kernel does not unbind or offline:
+ * free blocks (offline, unbound) stand for what a release leaves. */
 static void poststop_failing(void)
 {
 	struct hm_error err;
@@ -1322,6 +1324,9 @@ static void poststop_failing(void)
 	c.cfg.log = HM_LOG_STDERR;
 	hm_log_init(HM_LOG_STDERR);
 	hm_log_set_id("ps2");
+	c.cfg.block_min = 72;
+	c.cfg.block_max = 73;
+	fake_block(73, "offline", "unbound");
 	c.cfg.provider = hm_strdup_printf("%s/provider.sh", tmp);
 	hm_provider_spawner_start(&c.cfg, &err);
 	put_file("cg/ps2/memory.hotplug", "");
@@ -1357,7 +1362,15 @@ static void t_poststop_provider(void)
 	CHECK(hm_poststop(&c, "nobody", &err) == 0);
 	get_file("provider.log", buf, sizeof(buf));
 	CHECK(buf[0] == '\0');
-	/* two 128 MiB blocks released: shrink by 256 MiB */
+	/* two 128 MiB blocks released (this fake kernel shows the orphan 71
+	 * free after its offline, 70 still bound); 73 and 74 free as well; one
+	 * block counted on by a pending grow: 3 - 1, shrink by 256 MiB */
+	c.cfg.block_min = 70;
+	c.cfg.block_max = 79;
+	fake_block(72, "online", "bound /elsewhere"); /* an earlier case's */
+	fake_block(73, "offline", "unbound");
+	fake_block(74, "offline", "unbound");
+	CHECK(hm_pending_put(&c.ledger, "waiter", 1, hm_now_ns() + 60000000000ULL, &err) == 0);
 	put_file("cg/ps/memory.hotplug", "");
 	put_rec(&c, "ps", "/ps", 999991, 70);
 	{
@@ -1374,6 +1387,7 @@ static void t_poststop_provider(void)
 	CHECK(hm_poststop(&c, "ps", &err) == 0);
 	get_file("provider.log", buf, sizeof(buf));
 	CHECK(!strcmp(buf, "shrink 268435456 ps\n"));
+	hm_pending_del(&c.ledger, "waiter");
 	hm_provider_spawner_stop();
 	ctx_free(&c);
 
@@ -1427,54 +1441,68 @@ static void t_provider_unlocked(void)
 	ctx_free(&c);
 }
 
-/* The provider plugs what a claim lacks, and a claim whose new block
- * another hook took first (named by that hook's record before this one got
- * the lock back) asks again: regrow.sh plugs block 82 and puts the record
- * "other", naming it, in the ledger; the second grow plugs block 83. */
-static void t_provider_regrow(void)
+/* A claim counts another claim's pending grow: block 82 is free, but a
+ * live pending grow counts on one block, so this claim asks the provider
+ * for one (pend.sh plugs 83) and takes one; its own entry is gone after.
+ * A pending grow past its deadline counts for nothing and is removed. */
+static void t_pending_grow(void)
 {
-	struct hm_state st = { .id = "regrow", .pid = 4271 };
+	struct hm_state st = { .id = "pend", .pid = 4271 }, st2 = { .id = "pend2", .pid = 4272 };
 	struct hm_error err;
 	struct hm_ctx c;
-	char buf[512], from[512], to[512];
+	char buf[512];
+	struct stat sb;
 
-	put_file("regrow.sh",
-		 "#!/bin/sh\necho \"$*\" >> %s/regrow.log\nn=$(grep -c . %s/regrow.log)\n"
-		 "d=%s/" MEM "/memory$((81 + n))\nmkdir -p $d\n"
-		 "echo unbound > $d/hotplug_owner\necho offline > $d/state\n"
-		 "[ $n = 1 ] && mv %s/other.rec %s/run/other.rec\nexit 0\n",
-		 tmp, tmp, tmp, tmp, tmp);
-	snprintf(buf, sizeof(buf), "%s/regrow.sh", tmp);
+	put_file("pend.sh",
+		 "#!/bin/sh\necho \"$*\" >> %s/pend.log\nd=%s/" MEM "/memory83\nmkdir -p $d\n"
+		 "echo unbound > $d/hotplug_owner\necho offline > $d/state\n",
+		 tmp, tmp);
+	snprintf(buf, sizeof(buf), "%s/pend.sh", tmp);
 	chmod(buf, 0755);
-	put_file("regrow.log", "");
-	put_file("proc/4271/cgroup", "0::/regrow\n");
-	put_file("cg/regrow/memory.hotplug", "");
-	put_file("cg/regrow/cgroup.events", "populated 1\n");
+	put_file("pend.log", "");
+	put_file("proc/4271/cgroup", "0::/pend\n");
+	put_file("cg/pend/memory.hotplug", "");
+	put_file("cg/pend/cgroup.events", "populated 1\n");
+	fake_block(82, "offline", "unbound");
 	ctx_init(&c);
 	c.cfg.block_min = 82;
 	c.cfg.block_max = 83;
 	c.cfg.provider = strdup(buf);
 	c.cfg.provider_timeout_ms = 5000;
-	/* the other hook's record, kept aside until the first grow */
-	put_rec(&c, "other", "/other", 999970, 82);
-	snprintf(from, sizeof(from), "%s/run/other.rec", tmp);
-	snprintf(to, sizeof(to), "%s/other.rec", tmp);
-	CHECK(rename(from, to) == 0);
+	CHECK(hm_pending_put(&c.ledger, "other", 1, hm_now_ns() + 60000000000ULL, &err) == 0);
 	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
 	CHECK(hm_claim(&c, &st, 1, &err) == 0);
-	get_file("cg/regrow/memory.hotplug", buf, sizeof(buf));
+	get_file("pend.log", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "grow 134217728 pend\n"));
+	get_file("cg/pend/memory.hotplug", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "+82") || !strcmp(buf, "+83"));
+	snprintf(buf, sizeof(buf), "%s/run/pend.grow", tmp);
+	CHECK(stat(buf, &sb) < 0 && errno == ENOENT);
+	hm_ledger_del(&c.ledger, "pend", &err);
+	hm_pending_del(&c.ledger, "other");
+
+	/* a stale entry (its hook killed): 83 is taken without asking */
+	put_file("proc/4272/cgroup", "0::/pend2\n");
+	put_file("cg/pend2/memory.hotplug", "");
+	put_file("cg/pend2/cgroup.events", "populated 1\n");
+	fake_block(82, "online", "bound /pend");
+	CHECK(hm_pending_put(&c.ledger, "stale", 5, hm_now_ns() - 1, &err) == 0);
+	put_file("pend.log", "");
+	CHECK(hm_claim(&c, &st2, 1, &err) == 0);
+	get_file("pend.log", buf, sizeof(buf));
+	CHECK(buf[0] == '\0');
+	get_file("cg/pend2/memory.hotplug", buf, sizeof(buf));
 	CHECK(!strcmp(buf, "+83"));
-	get_file("regrow.log", buf, sizeof(buf));
-	CHECK(!strcmp(buf, "grow 134217728 regrow\ngrow 134217728 regrow\n"));
+	snprintf(buf, sizeof(buf), "%s/run/stale.grow", tmp);
+	CHECK(stat(buf, &sb) < 0 && errno == ENOENT);
+	hm_ledger_del(&c.ledger, "pend2", &err);
 	hm_provider_spawner_stop();
-	hm_ledger_del(&c.ledger, "regrow", &err);
-	hm_ledger_del(&c.ledger, "other", &err);
 	ctx_free(&c);
 }
 
-/* gc asks the provider to shrink by what its pass released, once per
- * pass (a pod's record is released only by gc), and not at all when it
- * released nothing. */
+/* gc asks the provider to shrink by the spare free blocks once per pass
+ * that released something (a pod's record is released only by gc), and
+ * not at all when it released nothing. */
 static void t_gc_shrink(void)
 {
 	struct hm_error err;
@@ -1486,8 +1514,12 @@ static void t_gc_shrink(void)
 	put_file("provider.log", "");
 	put_file(MEM "/block_size_bytes", "8000000\n");
 	ctx_init(&c);
+	c.cfg.block_min = 90;
+	c.cfg.block_max = 93;
 	c.cfg.provider = hm_strdup_printf("%s/provider.sh", tmp);
 	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
+	fake_block(92, "offline", "unbound"); /* stand for 90 and 91 once released */
+	fake_block(93, "offline", "unbound");
 	fake_block(90, "online", "bound /gcs1");
 	fake_block(91, "online", "bound /gcs2");
 	put_file("cg/gcs1/memory.hotplug", "");
@@ -2357,8 +2389,10 @@ static void t_reclaimd_pass(void)
 	get_file("rd/cg/gone/memory.hotplug", buf, sizeof(buf));
 	CHECK(!strcmp(buf, "-80"));
 	CHECK(hm_ledger_get(&c.ledger, "gone", &r, &err) == 1);
+	/* the shrink gives back the spare free blocks: 82 and 84 (this fake
+	 * kernel shows 80 still bound after the "-80") */
 	get_file("rd/provider.log", buf, sizeof(buf));
-	CHECK(!strcmp(buf, "shrink 134217728 gone\n"));
+	CHECK(!strcmp(buf, "shrink 268435456 gone\n"));
 	get_file("rd/cg/full/memory.hotplug", buf, sizeof(buf));
 	CHECK(!strcmp(buf, "+82"));
 	CHECK(hm_ledger_get(&c.ledger, "full", &r, &err) == 0 && r.state == HM_REC_BOUND &&
@@ -2376,7 +2410,7 @@ static void t_reclaimd_pass(void)
 	get_file("rd/cg/full/memory.hotplug", buf, sizeof(buf));
 	CHECK(buf[0] == '\0');
 	get_file("rd/provider.log", buf, sizeof(buf));
-	CHECK(!strcmp(buf, "shrink 134217728 gone\n"));
+	CHECK(!strcmp(buf, "shrink 268435456 gone\n"));
 	hm_ledger_del(&c.ledger, "full", &err);
 	hm_ledger_del(&c.ledger, "capped", &err);
 	hm_provider_spawner_stop();
@@ -2410,7 +2444,7 @@ int main(void)
 	run_case("long-cgroup-path", t_long_cgroup);
 	run_case("poststop-provider", t_poststop_provider);
 	run_case("provider-wait-unlocked", t_provider_unlocked);
-	run_case("provider-regrow", t_provider_regrow);
+	run_case("pending-grow", t_pending_grow);
 	run_case("gc-provider-shrink", t_gc_shrink);
 	run_case("claim-recheck-after-provider", t_claim_recheck);
 	run_case("cgroup-belongs-to-container", t_cgroup_owner);

@@ -10,10 +10,11 @@
  * host's step), or to shrink it by at most <bytes> of the free offline
  * blocks (rounded down to the step; 0: all of them).  The hook decides
  * both under its ledger lock: it grows by what it lacks once the free
- * blocks no other hook holds are counted, and shrinks by what it
- * released.  The provider must not count free blocks itself: a block that
- * is free now may be one another hook just asked for and is about to
- * claim, or one a poststop is about to give back.
+ * blocks other claims wait for are left aside, and after a release shrinks
+ * by the free blocks no waiting claim counts on.  The provider must not
+ * count free blocks itself: a block that is free now may be one another
+ * hook just asked for and is about to claim, or one a poststop is about
+ * to give back.
  * For operators (and the test VM's harness) it also sets an absolute size,
  * `set <bytes>` (prints the bytes plugged), and prints hotmem-vmm's view,
  * `status`.  A virtio-serial port has one opener at a time: a lock file

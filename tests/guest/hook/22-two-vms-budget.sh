@@ -38,8 +38,8 @@ if crun run -d --bundle /tmp/$id $id > $HM_OUT/$id.out 2>&1 < /dev/null; then
 	hm_fail "crun run succeeded while the peer VM holds the budget"
 fi
 cat $HM_OUT/$id.out $HM_OUT/hooks.err
-# the hook asks for the container's limit, 100 MiB; the provider asks one block
-lim=$((100 << 20))
+# the hook asks for what it lacks in whole blocks: one block for 100 MiB
+lim=$bs
 grep -q "^hotmem-provider: grow $lim: hotmem-vmm refused: budget: host budget of $bs bytes exhausted: $bs plugged in all VMs, 0 free, $bs asked$" \
 	$HM_OUT/hooks.err || hm_fail "the provider's refusal naming the budget is not in run.oci.hooks.stderr"
 grep -q "^hotmem-hook: $id: provider grow $lim exited with 1$" $HM_OUT/hooks.err || hm_fail "the hook's own line does not name the provider"

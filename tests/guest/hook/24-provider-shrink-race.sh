@@ -5,9 +5,10 @@
 # provider here is hotmem-provider behind a wrapper that waits 4 s after
 # C's grow, holding C between the plug and its claim); meanwhile P is
 # deleted: its poststop releases P's block and asks the provider to shrink
-# by what it released.  Two blocks are free at that moment, and only P's
-# may go: C must still find its block, start, and virtio-mem must end at
-# C's one block, then at 0 after C is deleted.
+# by the free blocks that no waiting claim counts on.  Two blocks are free
+# at that moment, and C's pending grow counts on one: only one may go.  C
+# must still find its block, start, and virtio-mem must end at C's one
+# block, then at 0 after C is deleted.
 . /hotmem/lib/testlib.sh
 [ "$(hm_req vmem-size)" = 0 ] || hm_fail "virtio-mem not empty at the start"
 [ -z "$(hm_blocks offline)" ] || hm_fail "unexpected offline blocks: $(hm_blocks offline)"
