@@ -183,11 +183,13 @@ static int wait_for_blocks(struct hm_ctx *c, struct hm_record *r, size_t want, s
 		return -1;
 	hm_ledger_unlock(&c->ledger);
 	hm_debug_point("claim-unlocked");
+	/* the provider and the wait for its blocks share provider_timeout,
+	 * which the hook's timeout budget counts once (config.c) */
+	deadline = hm_now_ns() + (uint64_t)c->cfg.provider_timeout_ms * 1000000u;
 	if (grow_shortfall(c, r, want, *avail, err) < 0) {
 		hm_pending_del(&c->ledger, r->id);
 		return -1;
 	}
-	deadline = hm_now_ns() + (uint64_t)c->cfg.provider_timeout_ms * 1000000u;
 	for (;;) {
 		bool last = hm_now_ns() >= deadline;
 		size_t nfree = 0;
