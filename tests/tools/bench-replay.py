@@ -294,11 +294,11 @@ def plot(outdir, data, seeds, res):
                 f.write(f"{k * 0.05:.2f} {v / GIB:.4f}\n")
         files.append((dat, "ideal: start + running functions blocks"))
         panels.append((seed, files))
-    script = ["set terminal pngcairo size 1000,%d noenhanced" % (380 * len(panels) + 80),
+    script = ["set terminal pngcairo size 1000,%d noenhanced" % (430 * len(panels) + 60),
               f"set output '{outdir}/replay-rss.png'",
               f"set multiplot layout {len(panels)},1 title 'QEMU resident memory during the trace replay (QEMU TCG)'",
               "set xlabel 'seconds since the replay started'", "set ylabel 'resident memory (GiB)'",
-              "set key outside right"]
+              "set key below maxrows 2"]
     for seed, files in panels:
         script.append(f"set title 'seed {seed}'")
         script.append("plot " + ", ".join(f"'{d}' using 1:2 with lines title '{t}'" for d, t in files))
