@@ -158,7 +158,7 @@ static int pick_usable(struct hm_ctx *c, struct hm_record *r, size_t want, size_
 	size_t others;
 
 	if (pick_blocks(c, r, want, avail, err) < 0 ||
-	    hm_pending_sum(&c->ledger, r->id, &others, err) < 0)
+	    hm_pending_sum(&c->ledger, c->paths.proc, r->id, &others, err) < 0)
 		return -1;
 	*avail = *avail > others ? *avail - others : 0;
 	if (r->nblocks > *avail)
@@ -232,7 +232,7 @@ int hm_spare_blocks(struct hm_ctx *c, size_t *spare, struct hm_error *err)
 	ret = pick_blocks(c, r, 0, &avail, err);
 	c->gc_view = view;
 	free(r);
-	if (ret < 0 || hm_pending_sum(&c->ledger, NULL, &pending, err) < 0)
+	if (ret < 0 || hm_pending_sum(&c->ledger, c->paths.proc, NULL, &pending, err) < 0)
 		return -1;
 	*spare = avail > pending ? avail - pending : 0;
 	return 0;

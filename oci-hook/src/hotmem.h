@@ -307,8 +307,10 @@ void hm_ids_free(char **ids, size_t n);
 int hm_pending_put(struct hm_ledger *l, const char *id, size_t blocks, uint64_t deadline_ns,
 		   struct hm_error *err);
 void hm_pending_del(struct hm_ledger *l, const char *id);
-/* The blocks every live pending grow but @except's (NULL: all) counts on. */
-int hm_pending_sum(struct hm_ledger *l, const char *except, size_t *sum, struct hm_error *err);
+/* The blocks every live pending grow (its process in @proc, before its
+ * deadline) but @except's (NULL: all) counts on. */
+int hm_pending_sum(struct hm_ledger *l, const char *proc, const char *except, size_t *sum,
+		   struct hm_error *err);
 int hm_record_format(const struct hm_record *r, char *buf, size_t size);
 int hm_record_parse(struct hm_record *r, const char *text, size_t len, struct hm_error *err);
 const char *hm_rec_state_name(enum hm_rec_state s);

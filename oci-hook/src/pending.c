@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Pending grows.  A claim (a create, or hotmem-reclaimd's grow) that finds
- * too few free blocks asks the provider for more and waits for them
- * without the ledger lock.  Before it drops the lock it leaves
- * <id>.grow in the ledger directory, "<blocks> <deadline>\n": how many free
- * blocks it counts on, and until when (CLOCK_MONOTONIC ns, the end of its
- * wait).  Other claims leave that many free blocks alone, and a shrink
- * gives back only the free blocks beyond every pending grow: otherwise a
- * poststop could hand back the block a create just had plugged, or
- * another create take it, and the waiting create would fail.  The entry
- * goes when its claim takes the lock back for good; one whose deadline has
- * passed (its hook was killed) counts for nothing and is removed by
- * whoever finds it.  Every function here runs under the ledger lock.
+ * Pending grows.  A claim (a create, or hotmem-reclaimd's grow) that
+ * finds too few free blocks asks the provider for more and waits for
+ * them without the ledger lock.  Before it drops the lock it leaves
+ * <id>.grow in the ledger directory, "<blocks> <pid> <deadline>\n": how
+ * many free blocks it counts on, its process, and until when
+ * (CLOCK_MONOTONIC ns, the end of its wait).  Other claims leave that
+ * many free blocks alone, and a shrink gives back only the free blocks
+ * beyond every pending grow: otherwise a poststop could hand back the
+ * block a create just had plugged, or another create take it, and the
+ * waiting create would fail.  The entry goes when its claim takes the
+ * lock back for good; one whose process is gone (the runtime killed its
+ * hook at its timeout) or whose deadline has passed counts for nothing
+ * and is removed by whoever finds it.  Every function here runs under
+ * the ledger lock.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,7 +43,8 @@ int hm_pending_put(struct hm_ledger *l, const char *id, size_t blocks, uint64_t 
 
 	if (!name || !tmp)
 		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
-	n = snprintf(buf, sizeof(buf), "%zu %llu\n", blocks, (unsigned long long)deadline_ns);
+	n = snprintf(buf, sizeof(buf), "%zu %d %llu\n", blocks, (int)getpid(),
+		     (unsigned long long)deadline_ns);
 	fd = openat(l->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return hm_fail(err, HM_EXIT_LEDGER, errno, "creating %s/%s", l->dir, tmp);
@@ -61,13 +64,14 @@ void hm_pending_del(struct hm_ledger *l, const char *id)
 		unlinkat(l->dirfd, name, 0);
 }
 
-/* One entry's blocks; 0 when it is void (unreadable, or past its deadline). */
-static size_t entry_blocks(int dirfd, const char *name, uint64_t now)
+/* One entry's blocks; 0 when it is void (unreadable, its process gone
+ * from @proc, or past its deadline). */
+static size_t entry_blocks(int dirfd, const char *name, const char *proc, uint64_t now)
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	unsigned long long deadline;
-	char buf[64], *end;
-	unsigned long blocks;
+	char buf[64], path[4096], *end;
+	unsigned long blocks, pid;
 	ssize_t n;
 
 	if (fd < 0)
@@ -80,13 +84,20 @@ static size_t entry_blocks(int dirfd, const char *name, uint64_t now)
 	blocks = strtoul(buf, &end, 10);
 	if (errno || end == buf || *end != ' ')
 		return 0;
+	pid = strtoul(end + 1, &end, 10);
+	if (errno || *end != ' ' || pid == 0 || pid > 4194304)
+		return 0;
 	deadline = strtoull(end + 1, &end, 10);
 	if (errno || *end != '\n' || deadline <= now || blocks > HM_LEDGER_MAX_BLOCKS)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%lu", proc, pid);
+	if (access(path, F_OK) < 0)
 		return 0;
 	return blocks;
 }
 
-int hm_pending_sum(struct hm_ledger *l, const char *except, size_t *sum, struct hm_error *err)
+int hm_pending_sum(struct hm_ledger *l, const char *proc, const char *except, size_t *sum,
+		   struct hm_error *err)
 {
 	cleanup_free char *mine = except ? pending_name(except) : NULL;
 	size_t slen = strlen(PENDING_SUFFIX);
@@ -115,7 +126,7 @@ int hm_pending_sum(struct hm_ledger *l, const char *except, size_t *sum, struct 
 		    strcmp(de->d_name + nl - slen, PENDING_SUFFIX) != 0 ||
 		    (mine && strcmp(de->d_name, mine) == 0))
 			continue;
-		b = entry_blocks(l->dirfd, de->d_name, now);
+		b = entry_blocks(l->dirfd, de->d_name, proc, now);
 		if (!b)
 			unlinkat(l->dirfd, de->d_name, 0); /* void: its hook is gone */
 		*sum += b;

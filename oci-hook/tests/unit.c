@@ -1311,6 +1311,15 @@ static void t_long_cgroup(void)
 	ctx_free(&c);
 }
 
+/* A pending grow counts while its process is in (fake) /proc. */
+static void put_file_pid_alive(void)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "proc/%d/cgroup", (int)getpid());
+	put_file(rel, "0::/\n");
+}
+
 /* poststop, when it released something, asks the provider to shrink by the
  * free blocks beyond those a pending grow counts on, and a failing provider
  * is only a warning then.  This fake kernel does not unbind or offline:
@@ -1370,6 +1379,7 @@ static void t_poststop_provider(void)
 	fake_block(72, "online", "bound /elsewhere"); /* an earlier case's */
 	fake_block(73, "offline", "unbound");
 	fake_block(74, "offline", "unbound");
+	put_file_pid_alive();
 	CHECK(hm_pending_put(&c.ledger, "waiter", 1, hm_now_ns() + 60000000000ULL, &err) == 0);
 	put_file("cg/ps/memory.hotplug", "");
 	put_rec(&c, "ps", "/ps", 999991, 70);
@@ -1444,7 +1454,8 @@ static void t_provider_unlocked(void)
 /* A claim counts another claim's pending grow: block 82 is free, but a
  * live pending grow counts on one block, so this claim asks the provider
  * for one (pend.sh plugs 83) and takes one; its own entry is gone after.
- * A pending grow past its deadline counts for nothing and is removed. */
+ * A pending grow whose process is gone, or past its deadline, counts for
+ * nothing and is removed. */
 static void t_pending_grow(void)
 {
 	struct hm_state st = { .id = "pend", .pid = 4271 }, st2 = { .id = "pend2", .pid = 4272 };
@@ -1469,7 +1480,11 @@ static void t_pending_grow(void)
 	c.cfg.block_max = 83;
 	c.cfg.provider = strdup(buf);
 	c.cfg.provider_timeout_ms = 5000;
+	put_file_pid_alive();
 	CHECK(hm_pending_put(&c.ledger, "other", 1, hm_now_ns() + 60000000000ULL, &err) == 0);
+	/* and one whose process is gone: counts for nothing */
+	put_file("run/dead.grow", "5 4194000 %llu\n",
+		 (unsigned long long)hm_now_ns() + 60000000000ULL);
 	CHECK(hm_provider_spawner_start(&c.cfg, &err) == 0);
 	CHECK(hm_claim(&c, &st, 1, &err) == 0);
 	get_file("pend.log", buf, sizeof(buf));
@@ -1477,6 +1492,8 @@ static void t_pending_grow(void)
 	get_file("cg/pend/memory.hotplug", buf, sizeof(buf));
 	CHECK(!strcmp(buf, "+82") || !strcmp(buf, "+83"));
 	snprintf(buf, sizeof(buf), "%s/run/pend.grow", tmp);
+	CHECK(stat(buf, &sb) < 0 && errno == ENOENT);
+	snprintf(buf, sizeof(buf), "%s/run/dead.grow", tmp);
 	CHECK(stat(buf, &sb) < 0 && errno == ENOENT);
 	hm_ledger_del(&c.ledger, "pend", &err);
 	hm_pending_del(&c.ledger, "other");
