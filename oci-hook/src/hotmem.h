@@ -12,6 +12,7 @@
 #ifndef HOTMEM_H
 #define HOTMEM_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -298,6 +299,8 @@ int hm_ledger_put(struct hm_ledger *l, const struct hm_record *r, struct hm_erro
 int hm_ledger_del(struct hm_ledger *l, const char *id, struct hm_error *err);
 /* Move an unreadable record aside (<id>.corrupt) so it is kept for a human. */
 int hm_ledger_quarantine(struct hm_ledger *l, const char *id, struct hm_error *err);
+/* The ledger directory for a listing, from its start (closedir it). */
+int hm_ledger_opendir(struct hm_ledger *l, DIR **dir, struct hm_error *err);
 /* Ids of every record (caller frees each and the array); *ncorrupt (if
  * not NULL): how many records were moved aside. */
 int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, size_t *ncorrupt,

@@ -418,10 +418,24 @@ void hm_ids_free(char **ids, size_t n)
 	free(ids);
 }
 
+int hm_ledger_opendir(struct hm_ledger *l, DIR **dir, struct hm_error *err)
+{
+	int fd = dup(l->dirfd);
+
+	if (fd < 0)
+		return hm_fail(err, HM_EXIT_LEDGER, errno, "listing %s", l->dir);
+	*dir = fdopendir(fd);
+	if (!*dir) {
+		close(fd);
+		return hm_fail(err, HM_EXIT_LEDGER, errno, "listing %s", l->dir);
+	}
+	rewinddir(*dir);
+	return 0;
+}
+
 int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, size_t *ncorrupt,
 		  struct hm_error *err)
 {
-	int fd = dup(l->dirfd);
 	char **v = NULL;
 	size_t len = 0, cap = 0;
 	struct dirent *de;
@@ -431,14 +445,8 @@ int hm_ledger_ids(struct hm_ledger *l, char ***ids, size_t *n, size_t *ncorrupt,
 	*n = 0;
 	if (ncorrupt)
 		*ncorrupt = 0;
-	if (fd < 0)
-		return hm_fail(err, HM_EXIT_LEDGER, errno, "listing %s", l->dir);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return hm_fail(err, HM_EXIT_LEDGER, errno, "listing %s", l->dir);
-	}
-	rewinddir(d);
+	if (hm_ledger_opendir(l, &d, err) < 0)
+		return -1;
 	while ((de = readdir(d))) {
 		size_t nl = strlen(de->d_name);
 

@@ -102,23 +102,14 @@ int hm_pending_sum(struct hm_ledger *l, const char *proc, const char *except, si
 	cleanup_free char *mine = except ? pending_name(except) : NULL;
 	size_t slen = strlen(PENDING_SUFFIX);
 	uint64_t now = hm_now_ns();
-	int fd = dup(l->dirfd);
 	struct dirent *de;
 	DIR *d;
 
 	*sum = 0;
-	if ((except && !mine) || fd < 0) {
-		if (fd >= 0)
-			close(fd);
-		return hm_fail(err, fd < 0 ? HM_EXIT_LEDGER : HM_EXIT_INTERNAL,
-			       fd < 0 ? errno : ENOMEM, "listing %s", l->dir);
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return hm_fail(err, HM_EXIT_LEDGER, errno, "listing %s", l->dir);
-	}
-	rewinddir(d);
+	if (except && !mine)
+		return hm_fail(err, HM_EXIT_INTERNAL, ENOMEM, "allocating");
+	if (hm_ledger_opendir(l, &d, err) < 0)
+		return -1;
 	while ((de = readdir(d))) {
 		size_t nl = strlen(de->d_name), b;
 
