@@ -121,6 +121,17 @@ def at(samples, t):
     return v
 
 
+STEP = 0.05    # s, the ideal's resolution (QEMU's RSS is sampled as often)
+
+
+def ideal_series(hot, base, window):
+    """The ideal in STEP steps over the window: base plus, at each step's
+    middle, the blocks of the hotmem run's functions running then."""
+    return [base + sum(f["blocks"] * BLOCK for f in hot["fns"]
+                       if f["arrive"] <= hot["t0"] + int((k + 0.5) * STEP * 1e9) < f["end"])
+            for k in range(int(window / STEP))]
+
+
 def analyse(outdir):
     data = {}
     for cfg, _ in CONFIGS:
@@ -131,7 +142,7 @@ def analyse(outdir):
     seeds = sorted(data["hotmem"]["trace"])
     if not seeds:
         sys.exit("bench-replay: no TRACE lines in the hotmem run")
-    res = {}
+    res, ideals = {}, {}
     for seed in seeds:
         for cfg, _ in CONFIGS:
             tr = data[cfg]["trace"].get(seed)
@@ -145,15 +156,8 @@ def analyse(outdir):
         samples_h, marks_h = data["hotmem"]["rss"]
         ts_h = marks_h[f"replay-hotmem-{seed}-start"]
         base = at(samples_h, ts_h)
-        # the ideal: base + running functions' blocks, in 50 ms steps
-        ideal = 0.0
-        step = 0.05
-        n = int(window / step)
-        for k in range(n):
-            g = hot["t0"] + int((k + 0.5) * step * 1e9)
-            ideal += (base + sum(f["blocks"] * BLOCK for f in hot["fns"]
-                                 if f["arrive"] <= g < f["end"])) * step
-        ideal /= GIB
+        ideals[seed] = ideal_series(hot, base, window)
+        ideal = sum(ideals[seed]) * STEP / GIB
         used = sum(f["mib"] * f["dur"] for f in hot["fns"])
         plugged = sum(f["blocks"] * 128 * f["dur"] for f in hot["fns"])
         for cfg, _ in CONFIGS:
@@ -190,7 +194,7 @@ def analyse(outdir):
                 "ideal_gibs": ideal, "window": window, "waste": 1 - used / plugged,
                 "ts": ts,
             }
-    return data, seeds, res
+    return data, seeds, res, ideals
 
 
 def report(data, seeds, res):
@@ -266,7 +270,7 @@ def write_csv(outdir, data, seeds, res):
                                                  for k in keys) + "\n")
 
 
-def plot(outdir, data, seeds, res):
+def plot(outdir, data, seeds, res, ideals):
     """replay-rss.png and replay-latency.png with gnuplot; False without it."""
     if not shutil.which("gnuplot"):
         return False
@@ -283,15 +287,10 @@ def plot(outdir, data, seeds, res):
                     if ts <= t <= ts + window:
                         f.write(f"{t - ts:.3f} {v / GIB:.4f}\n")
             files.append((dat, label))
-        hot = data["hotmem"]["trace"][seed]
-        samples_h, _ = data["hotmem"]["rss"]
-        base = at(samples_h, res[(seed, "hotmem")]["ts"])
         dat = f"{outdir}/replay-ideal-{seed}.dat"
         with open(dat, "w") as f:
-            for k in range(int(window / 0.05)):
-                g = hot["t0"] + int(k * 0.05 * 1e9)
-                v = base + sum(x["blocks"] * BLOCK for x in hot["fns"] if x["arrive"] <= g < x["end"])
-                f.write(f"{k * 0.05:.2f} {v / GIB:.4f}\n")
+            for k, v in enumerate(ideals[seed]):
+                f.write(f"{k * STEP:.2f} {v / GIB:.4f}\n")
         files.append((dat, "ideal: start + running functions blocks"))
         panels.append((seed, files))
     script = ["set terminal pngcairo size 1000,%d noenhanced" % (430 * len(panels) + 60),
@@ -333,10 +332,10 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__.split("\n\n")[1])
     outdir = sys.argv[1]
-    data, seeds, res = analyse(outdir)
+    data, seeds, res, ideals = analyse(outdir)
     out, targets = report(data, seeds, res)
     write_csv(outdir, data, seeds, res)
-    plotted = plot(outdir, data, seeds, res)
+    plotted = plot(outdir, data, seeds, res, ideals)
     print("\n".join(out))
     print("\n".join(targets))
     if not plotted:
