@@ -45,6 +45,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${HOTMEM_BUILD:-$top/build}
+parts=" ${BENCH_PARTS:-mechanism replay} "
+case $parts in *" mechanism "*|*" replay "*) ;; *) echo "bench: BENCH_PARTS names no part (mechanism, replay)" >&2; exit 2 ;; esac
 if [ -z "${HOTMEM_BENCH_OUT:-}" ]; then
 	runs=${BENCH_RUNS:-1}
 	case $runs in ''|*[!0-9]*|0) echo "bench: BENCH_RUNS must be a positive number" >&2; exit 2 ;; esac
@@ -54,7 +56,7 @@ if [ -z "${HOTMEM_BENCH_OUT:-}" ]; then
 		echo "=== make bench: run $i of $runs ($(sed -n "s/^model name[[:space:]]*: //p" /proc/cpuinfo | head -n 1), $(nproc) CPUs; guests under QEMU TCG)"
 		HOTMEM_BENCH_OUT=$build/bench/run-$i "$0" || exit 1
 	done
-	case " ${BENCH_PARTS:-mechanism} " in
+	case $parts in
 	*" mechanism "*) python3 "$top/tests/tools/bench-summary.py" "$build/bench"/run-* | tee "$build/bench/summary.md" ;;
 	esac
 	exit 0
@@ -62,8 +64,6 @@ fi
 out=$HOTMEM_BENCH_OUT
 mkdir -p "$out"
 
-parts=" ${BENCH_PARTS:-mechanism replay} "
-case $parts in *" mechanism "*|*" replay "*) ;; *) echo "bench: BENCH_PARTS names no part (mechanism, replay)" >&2; exit 2 ;; esac
 : > "$out/report.md"
 
 # Twice: with the kernel's defaults, and with rcupdate.rcu_expedited=1 (the
